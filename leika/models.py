@@ -1,0 +1,116 @@
+"""Catalogue versions of the LeiKa and their entries."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .choices import TYPISIERUNG_LABELS
+from .keys import KIND_LABELS, LeikaKey, validate_key
+
+
+class CatalogueVersion(models.Model):
+    name = models.CharField("Bezeichnung", max_length=100, unique=True)
+    valid_from = models.DateField("gültig ab")
+    source = models.CharField("Quelle", max_length=300, blank=True)
+    imported_at = models.DateTimeField("importiert am", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "Katalogversion"
+        verbose_name_plural = "Katalogversionen"
+        ordering = ["valid_from", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def previous(self) -> "CatalogueVersion | None":
+        return (
+            CatalogueVersion.objects.filter(valid_from__lt=self.valid_from).order_by("-valid_from", "-pk").first()
+        )
+
+
+def validate_typisierung(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(code, str) for code in value):
+        raise ValidationError("Die Typisierung muss eine Liste von Codes sein.", code="invalid_typisierung")
+    unknown = [code for code in value if code not in TYPISIERUNG_LABELS]
+    if unknown:
+        raise ValidationError(
+            "Unbekannte Typisierung: %(codes)s.", code="unknown_typisierung", params={"codes": ", ".join(unknown)}
+        )
+
+
+def validate_string_list(value) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Erwartet wird eine Liste von Texten.", code="invalid_list")
+
+
+class LeikaEntryQuerySet(models.QuerySet):
+    def family(self, leistungsobjekt: str):
+        """All entries of one Leistungsobjekt (the first eight digits of the key)."""
+        return self.filter(key__startswith=leistungsobjekt[:8])
+
+
+class LeikaEntry(models.Model):
+    version = models.ForeignKey(
+        CatalogueVersion, on_delete=models.CASCADE, related_name="entries", verbose_name="Katalogversion"
+    )
+    key = models.CharField("Leistungsschlüssel", max_length=14, validators=[validate_key], db_index=True)
+    name = models.CharField("Bezeichnung", max_length=500)
+    name2 = models.CharField("Bezeichnung 2", max_length=500, blank=True)
+    typisierung = models.JSONField(
+        "Typisierung", default=list, blank=True, validators=[validate_typisierung], help_text="Liste von Codes"
+    )
+    legal_basis = models.TextField("Rechtsgrundlage", blank=True)
+    synonyms = models.JSONField("Synonyme", default=list, blank=True, validators=[validate_string_list])
+    special_features = models.JSONField(
+        "Besondere Merkmale", default=list, blank=True, validators=[validate_string_list]
+    )
+    published_at = models.DateTimeField("veröffentlicht am", null=True, blank=True)
+
+    objects = LeikaEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "LeiKa-Leistung"
+        verbose_name_plural = "LeiKa-Leistungen"
+        ordering = ["version", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "key"], name="leika_entry_key_unique_per_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.key} {self.name}"
+
+    def save(self, *args, **kwargs):
+        validate_key(self.key)
+        validate_typisierung(self.typisierung)
+        super().save(*args, **kwargs)
+
+    @property
+    def parsed_key(self) -> LeikaKey:
+        return LeikaKey(self.key)
+
+    @property
+    def kind(self) -> str:
+        return self.parsed_key.kind
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def leistungsobjekt(self) -> str:
+        return self.parsed_key.leistungsobjekt
+
+    @property
+    def group(self) -> str:
+        return self.parsed_key.group
+
+    @property
+    def verrichtung(self) -> str:
+        return self.parsed_key.verrichtung
+
+    @property
+    def detail(self) -> str:
+        return self.parsed_key.detail
+
+    @property
+    def typisierung_display(self) -> str:
+        return ", ".join(self.typisierung)

@@ -1,0 +1,64 @@
+"""Choice sets of the monitoring app; each status carries the colour and pattern of its badge, declared once here."""
+
+from django.db import models
+
+
+class OrganisationKind(models.TextChoices):
+    KREIS = "kreis", "Kreis"
+    KREISFREIE_STADT = "kreisfreie_stadt", "kreisfreie Stadt"
+    KREISANGEHOERIGE_STADT = "kreisangehoerige_stadt", "kreisangehörige Stadt"
+    GEMEINDE = "gemeinde", "Gemeinde"
+
+
+class OrganisationRole(models.TextChoices):
+    IT_STEUERUNG = "it_steuerung", "IT-Steuerung"
+    MITARBEIT = "mitarbeit", "Mitarbeit"
+
+
+class DepartmentRoleKind(models.TextChoices):
+    BEARBEITUNG = "bearbeitung", "Bearbeitung"
+    LESEN = "lesen", "Lesen"
+
+
+class ProjectState(models.TextChoices):
+    GEPLANT = "geplant", "geplant"
+    IN_UMSETZUNG = "in_umsetzung", "in Umsetzung"
+    ABGESCHLOSSEN = "abgeschlossen", "abgeschlossen"
+    ZURUECKGESTELLT = "zurueckgestellt", "zurückgestellt"
+
+
+class Status(models.TextChoices):
+    """Status clusters of the committee table, in its row order; 'nicht gemeldet' is never counted as Analog."""
+
+    ANALOG = "analog", "Analog"
+    KEIN_POTENZIAL = "kein_potenzial", "Kein Optimierungspotenzial"
+    PDF = "pdf", "PDF"
+    DIGITAL = "digital", "Digital"
+    PROJEKT = "projekt", "Projekt in Umsetzung"
+    NICHT_GEMELDET = "nicht_gemeldet", "nicht gemeldet"
+
+
+# The five clusters of the committee paper, in its order; "nicht gemeldet" is shown apart.
+REPORTED_STATUSES = (Status.ANALOG, Status.KEIN_POTENZIAL, Status.PDF, Status.DIGITAL, Status.PROJEKT)
+
+STATUS_BADGE = {
+    Status.ANALOG: "status-analog",
+    Status.KEIN_POTENZIAL: "status-kein-potenzial",
+    Status.PDF: "status-pdf",
+    Status.DIGITAL: "status-digital",
+    Status.PROJEKT: "status-projekt",
+    Status.NICHT_GEMELDET: "status-nicht-gemeldet",
+}
+
+
+class Channel(models.TextChoices):
+    OWN_PORTAL = "eigenes_portal", "eigenes Serviceportal"
+    EFA = "efa", "EfA-Onlinedienst"
+    LAND_BUND_PORTAL = "land_bund_portal", "Portal des Landes oder Bundes"
+
+
+class PlanState(models.TextChoices):
+    UMGESETZT = "umgesetzt", "umgesetzt"
+    KURZFRISTIG = "kurzfristig", "kurzfristig geplant"
+    LANGFRISTIG = "langfristig", "langfristig geplant"
+    NICHT_GEPLANT = "nicht_geplant", "nicht geplant"

@@ -1,0 +1,480 @@
+"""Organisations, their departments and projects, survey rounds with their assessments, and OZG plans.
+
+The domain rules (scale of a maturity level, justification of "Kein Optimierungspotenzial", project of the same
+organisation, closed rounds are read-only) are enforced here, on every ORM path, and the closed-round lock once more by
+a database trigger (see migration 0002).
+"""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from leika.models import CatalogueVersion, LeikaEntry
+from ozg.choices import EfaKind
+from ozg.models import EfaOffer, MaturityLevel, MaturityScale, OzgLeistung
+
+from .choices import (
+    Channel,
+    DepartmentRoleKind,
+    OrganisationKind,
+    OrganisationRole,
+    PlanState,
+    ProjectState,
+    Status,
+)
+
+CLOSED_ROUND_MESSAGE = "Die Erhebungsrunde %(round)s ist abgeschlossen; ihre Bewertungen können nicht mehr geändert werden."
+
+
+class ClosedRoundError(ValidationError):
+    """Raised when anything tries to write an assessment of a closed survey round."""
+
+    def __init__(self, round_label: str):
+        super().__init__(CLOSED_ROUND_MESSAGE, code="closed_round", params={"round": round_label})
+
+
+class Organisation(models.Model):
+    name = models.CharField("Name", max_length=200, unique=True)
+    kind = models.CharField("Art", max_length=30, choices=OrganisationKind.choices)
+    regionalschluessel = models.CharField(
+        "Regionalschlüssel",
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", "Der Regionalschlüssel muss aus genau 12 Ziffern bestehen.")],
+    )
+    maturity_scale = models.ForeignKey(
+        MaturityScale,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name="eigene Reifegradskala",
+        help_text="Skala, auf der die Organisation den Reifegrad ihrer OZG-Leistungen angibt.",
+    )
+
+    class Meta:
+        verbose_name = "Organisation"
+        verbose_name_plural = "Organisationen"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Department(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="departments", verbose_name="Organisation"
+    )
+    code = models.CharField("Kürzel", max_length=20, help_text="z. B. „A 12“ oder „FB 15“")
+    name = models.CharField("Bezeichnung", max_length=200)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="übergeordnete Organisationseinheit",
+    )
+
+    class Meta:
+        verbose_name = "Organisationseinheit"
+        verbose_name_plural = "Organisationseinheiten"
+        ordering = ["organisation", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "code"], name="department_code_unique_per_organisation")
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        if self.parent_id is None:
+            return
+        if self.parent.organisation_id != self.organisation_id:
+            raise ValidationError({"parent": "Die übergeordnete Einheit gehört zu einer anderen Organisation."})
+        node, seen = self.parent, set()
+        while node is not None:
+            if node.pk == self.pk or node.pk in seen:
+                raise ValidationError({"parent": "Eine Einheit kann nicht sich selbst untergeordnet sein."})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name="Benutzer_in"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name="Organisation"
+    )
+    role = models.CharField("Rolle", max_length=20, choices=OrganisationRole.choices)
+
+    class Meta:
+        verbose_name = "Mitgliedschaft"
+        verbose_name_plural = "Mitgliedschaften"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique_per_organisation")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class DepartmentRole(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="department_roles",
+        verbose_name="Benutzer_in",
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.CASCADE, related_name="roles", verbose_name="Organisationseinheit"
+    )
+    role = models.CharField("Rolle", max_length=20, choices=DepartmentRoleKind.choices)
+
+    class Meta:
+        verbose_name = "Rolle in einer Organisationseinheit"
+        verbose_name_plural = "Rollen in Organisationseinheiten"
+        constraints = [models.UniqueConstraint(fields=["user", "department"], name="department_role_unique")]
+
+    def __str__(self):
+        return f"{self.user} – {self.department} ({self.get_role_display()})"
+
+
+class ITProject(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="it_projects", verbose_name="Organisation"
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="it_projects",
+        verbose_name="Organisationseinheit",
+    )
+    title = models.CharField("Titel", max_length=300)
+    year = models.PositiveSmallIntegerField(
+        "Jahr", validators=[MinValueValidator(2000), MaxValueValidator(2100)], db_index=True
+    )
+    state = models.CharField("Stand", max_length=20, choices=ProjectState.choices, default=ProjectState.GEPLANT)
+
+    class Meta:
+        verbose_name = "IT-Projekt"
+        verbose_name_plural = "IT-Projekte"
+        ordering = ["organisation", "-year", "title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})"
+
+    def clean(self):
+        if self.department_id and self.department.organisation_id != self.organisation_id:
+            raise ValidationError({"department": "Die Organisationseinheit gehört zu einer anderen Organisation."})
+
+
+class SurveyRound(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="rounds", verbose_name="Organisation"
+    )
+    year = models.PositiveSmallIntegerField("Jahr", validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    catalogue_version = models.ForeignKey(
+        CatalogueVersion, on_delete=models.PROTECT, related_name="rounds", verbose_name="Katalogversion"
+    )
+    maturity_scale = models.ForeignKey(
+        MaturityScale, on_delete=models.PROTECT, related_name="rounds", verbose_name="Reifegradskala"
+    )
+    is_closed = models.BooleanField("abgeschlossen", default=False, db_index=True)
+    deadline = models.DateField("Meldefrist", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Erhebungsrunde"
+        verbose_name_plural = "Erhebungsrunden"
+        ordering = ["organisation", "year"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="round_unique_per_year")]
+
+    def __str__(self):
+        return f"{self.organisation} {self.year}"
+
+    @property
+    def state_label(self) -> str:
+        return "abgeschlossen" if self.is_closed else "offen"
+
+    def clean(self):
+        if self.pk is None:
+            return
+        stored = SurveyRound.objects.filter(pk=self.pk).values("catalogue_version_id", "maturity_scale_id").first()
+        if stored and self.assessments.exists():
+            # Catalogue and scale define what the round's values mean; swapping them would re-interpret every row.
+            if stored["catalogue_version_id"] != self.catalogue_version_id:
+                raise ValidationError({"catalogue_version": "Die Runde hat bereits Bewertungen; ihre Katalogversion "
+                                       "kann nicht mehr geändert werden."})
+            if stored["maturity_scale_id"] != self.maturity_scale_id:
+                raise ValidationError({"maturity_scale": "Die Runde hat bereits Bewertungen; ihre Reifegradskala "
+                                       "kann nicht mehr geändert werden."})
+
+
+def _round_labels_closed(round_ids) -> list[str]:
+    closed = SurveyRound.objects.filter(pk__in=set(round_ids), is_closed=True).select_related("organisation")
+    return [str(r) for r in closed]
+
+
+class AssessmentQuerySet(models.QuerySet):
+    """Queryset paths that bypass Model.save() still honour the rules, above all the closed-round lock."""
+
+    def _refuse_closed(self, extra_round_ids=()):
+        round_ids = set(self.values_list("round_id", flat=True).distinct()) | set(extra_round_ids)
+        closed = _round_labels_closed(round_ids)
+        if closed:
+            raise ClosedRoundError(", ".join(closed))
+
+    def update(self, **kwargs):
+        target = kwargs.get("round")
+        target_ids = [getattr(target, "pk", target)] if target is not None else []
+        if "round_id" in kwargs:
+            target_ids.append(kwargs["round_id"])
+        self._refuse_closed(target_ids)
+        return super().update(**kwargs)
+
+    update.queryset_only = True
+
+    def delete(self):
+        self._refuse_closed()
+        return super().delete()
+
+    delete.queryset_only = True
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        Assessment.validate_many(objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs = list(objs)
+        Assessment.validate_many(objs)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+
+class Assessment(models.Model):
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.PROTECT, related_name="assessments", verbose_name="Erhebungsrunde"
+    )
+    leika_entry = models.ForeignKey(
+        LeikaEntry, on_delete=models.PROTECT, related_name="assessments", verbose_name="LeiKa-Leistung"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="assessments", verbose_name="zuständige Einheit"
+    )
+    status = models.CharField(
+        "Umsetzungsstatus", max_length=20, choices=Status.choices, default=Status.NICHT_GEMELDET, db_index=True
+    )
+    maturity_level = models.ForeignKey(
+        MaturityLevel, on_delete=models.PROTECT, null=True, blank=True, verbose_name="Reifegrad"
+    )
+    efa_kind = models.CharField("EfA-Nachnutzung", max_length=30, choices=EfaKind.choices, blank=True)
+    efa_offer = models.ForeignKey(
+        EfaOffer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name="nachgenutztes EfA-Angebot",
+    )
+    channel = models.CharField("Kanal des Onlineangebots", max_length=20, choices=Channel.choices, blank=True)
+    online_service_url = models.URLField("Adresse des Onlinedienstes", max_length=500, blank=True)
+    it_project = models.ForeignKey(
+        ITProject,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name="IT-Projekt",
+    )
+    justification = models.TextField("Begründung", blank=True)
+    carried_over_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="carried_into",
+        verbose_name="übernommen aus",
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="zuletzt bestätigt von",
+    )
+    confirmed_at = models.DateTimeField("zuletzt bestätigt am", null=True, blank=True)
+    created_at = models.DateTimeField("angelegt am", auto_now_add=True)
+    updated_at = models.DateTimeField("geändert am", auto_now=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "Bewertung"
+        verbose_name_plural = "Bewertungen"
+        ordering = ["round", "leika_entry__key"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "leika_entry"], name="assessment_unique_per_round_entry"),
+            models.CheckConstraint(
+                condition=~Q(status=Status.KEIN_POTENZIAL) | ~Q(justification=""),
+                name="assessment_kein_potenzial_needs_justification",
+                violation_error_message="„Kein Optimierungspotenzial“ braucht eine Begründung.",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"]), models.Index(fields=["round", "department"])]
+
+    def __str__(self):
+        return f"{self.leika_entry} – {self.round}"
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.confirmed_at is None
+
+    # --- rules -------------------------------------------------------------------------------------------------
+
+    def rule_errors(self, round_obj: SurveyRound) -> dict[str, list[str]]:
+        """The field errors of this assessment against the rules, given its (possibly cached) round."""
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        if round_obj.is_closed:
+            add(NON_FIELD_ERRORS, CLOSED_ROUND_MESSAGE % {"round": round_obj})
+        if self.leika_entry_id and self.leika_entry.version_id != round_obj.catalogue_version_id:
+            add("leika_entry", f"Die LeiKa-Leistung stammt nicht aus der Katalogversion der Runde "
+                               f"({round_obj.catalogue_version}).")
+        if self.department_id and self.department.organisation_id != round_obj.organisation_id:
+            add("department", "Die Organisationseinheit gehört zu einer anderen Organisation als die Runde.")
+        if self.maturity_level_id and self.maturity_level.scale_id != round_obj.maturity_scale_id:
+            add("maturity_level", f"Der Reifegrad gehört nicht zur Skala der Runde ({round_obj.maturity_scale}).")
+        if self.status == Status.KEIN_POTENZIAL and not (self.justification or "").strip():
+            add("justification", "„Kein Optimierungspotenzial“ braucht eine Begründung.")
+        if self.it_project_id and self.it_project.organisation_id != round_obj.organisation_id:
+            add("it_project", "Das IT-Projekt gehört zu einer anderen Organisation.")
+        return errors
+
+    def _stored_round_closed(self) -> str | None:
+        if self.pk is None:
+            return None
+        stored = (
+            SurveyRound.objects.filter(assessments__pk=self.pk, is_closed=True).select_related("organisation").first()
+        )
+        return str(stored) if stored else None
+
+    def clean(self):
+        errors = {}
+        stored_closed = self._stored_round_closed()
+        if stored_closed:
+            errors[NON_FIELD_ERRORS] = [CLOSED_ROUND_MESSAGE % {"round": stored_closed}]
+        if self.round_id:
+            for field, messages in self.rule_errors(self.round).items():
+                errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
+        if errors:
+            raise ValidationError(errors)
+
+    def validate(self):
+        """What save() checks: the rules, with the closed-round lock as its own exception type."""
+        stored_closed = self._stored_round_closed()
+        if stored_closed:
+            raise ClosedRoundError(stored_closed)
+        if self.round.is_closed:
+            raise ClosedRoundError(str(self.round))
+        errors = self.rule_errors(self.round)
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def validate_many(cls, objs) -> None:
+        """Check a batch with one query for rounds and one for stored rows, as bulk paths need."""
+        rounds = {
+            r.pk: r
+            for r in SurveyRound.objects.filter(pk__in={o.round_id for o in objs}).select_related(
+                "organisation", "catalogue_version", "maturity_scale"
+            )
+        }
+        stored_closed = _round_labels_closed(
+            cls.objects.filter(pk__in=[o.pk for o in objs if o.pk]).values_list("round_id", flat=True)
+        )
+        if stored_closed:
+            raise ClosedRoundError(", ".join(stored_closed))
+        for position, obj in enumerate(objs, start=1):
+            round_obj = rounds[obj.round_id]
+            if round_obj.is_closed:
+                raise ClosedRoundError(str(round_obj))
+            errors = obj.rule_errors(round_obj)
+            if errors:
+                first = "; ".join(f"{m}" for messages in errors.values() for m in messages)
+                raise ValidationError(f"Zeile {position} ({obj.leika_entry.key}): {first}", code="invalid_row")
+
+    def save(self, *args, **kwargs):
+        self.justification = (self.justification or "").strip()
+        self.validate()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored_closed = self._stored_round_closed()
+        if stored_closed:
+            raise ClosedRoundError(stored_closed)
+        return super().delete(*args, **kwargs)
+
+
+QUARTER_PATTERN = re.compile(r"^(20\d\d)-Q([1-4])$")
+
+
+def validate_quarter(value: str) -> None:
+    if value and not QUARTER_PATTERN.match(value):
+        raise ValidationError(
+            "Das Zielquartal muss die Form JJJJ-Q1 bis JJJJ-Q4 haben (erhalten: „%(value)s“).",
+            code="invalid_quarter",
+            params={"value": value},
+        )
+
+
+class OzgPlan(models.Model):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="ozg_plans", verbose_name="Organisation"
+    )
+    ozg_leistung = models.ForeignKey(
+        OzgLeistung, on_delete=models.PROTECT, related_name="plans", verbose_name="OZG-Leistung"
+    )
+    state = models.CharField(
+        "Stand", max_length=20, choices=PlanState.choices, default=PlanState.NICHT_GEPLANT, db_index=True
+    )
+    target_quarter = models.CharField(
+        "Zielquartal", max_length=7, blank=True, validators=[validate_quarter], help_text="z. B. 2025-Q1"
+    )
+    maturity_level = models.ForeignKey(
+        MaturityLevel, on_delete=models.PROTECT, null=True, blank=True, verbose_name="Reifegrad"
+    )
+    note = models.TextField("Anmerkung", blank=True)
+
+    class Meta:
+        verbose_name = "OZG-Planung"
+        verbose_name_plural = "OZG-Planungen"
+        ordering = ["organisation", "ozg_leistung__ozg_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "ozg_leistung"], name="ozg_plan_unique_per_organisation")
+        ]
+
+    def __str__(self):
+        return f"{self.organisation}: {self.ozg_leistung} ({self.get_state_display()})"
+
+    def clean(self):
+        validate_quarter(self.target_quarter)
+        scale_id = self.organisation.maturity_scale_id if self.organisation_id else None
+        if self.maturity_level_id and scale_id and self.maturity_level.scale_id != scale_id:
+            raise ValidationError(
+                {"maturity_level": f"Der Reifegrad gehört nicht zur Skala der Organisation "
+                                   f"({self.organisation.maturity_scale})."}
+            )
+
+    def save(self, *args, **kwargs):
+        validate_quarter(self.target_quarter)
+        super().save(*args, **kwargs)

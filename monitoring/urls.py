@@ -1,0 +1,9 @@
+"""URLs of the monitoring pages."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+]
