@@ -103,3 +103,6 @@ LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+
+# Demo accounts have the password "demo": never allowed where DEBUG is off, whatever the variable says.
+ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)

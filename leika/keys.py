@@ -1,4 +1,7 @@
-"""Parsing of the 14-digit LeiKa key (Leistungsschlüssel); everything derived from a key is computed here, never stored."""
+"""Parsing of the 14-digit LeiKa key (Leistungsschlüssel).
+
+Everything derived from a key is computed here, never stored.
+"""
 
 import re
 from dataclasses import dataclass
@@ -18,7 +21,7 @@ KIND_LABELS = {
 
 
 def validate_key(value: str) -> None:
-    """Reject anything but exactly 14 digits; the prefix is not checked because regional catalogues use others than 99."""
+    """Reject anything but exactly 14 digits; the prefix stays unchecked: regional catalogues use others than 99."""
     if not isinstance(value, str) or not KEY_PATTERN.match(value):
         raise ValidationError(
             "Der Leistungsschlüssel muss aus genau 14 Ziffern bestehen (erhalten: „%(value)s“).",

@@ -22,9 +22,7 @@ class CatalogueVersion(models.Model):
         return self.name
 
     def previous(self) -> "CatalogueVersion | None":
-        return (
-            CatalogueVersion.objects.filter(valid_from__lt=self.valid_from).order_by("-valid_from", "-pk").first()
-        )
+        return CatalogueVersion.objects.filter(valid_from__lt=self.valid_from).order_by("-valid_from", "-pk").first()
 
 
 def validate_typisierung(value) -> None:

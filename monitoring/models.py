@@ -27,7 +27,9 @@ from .choices import (
     Status,
 )
 
-CLOSED_ROUND_MESSAGE = "Die Erhebungsrunde %(round)s ist abgeschlossen; ihre Bewertungen können nicht mehr geändert werden."
+CLOSED_ROUND_MESSAGE = (
+    "Die Erhebungsrunde %(round)s ist abgeschlossen; ihre Bewertungen können nicht mehr geändert werden."
+)
 
 
 class ClosedRoundError(ValidationError):
@@ -209,11 +211,19 @@ class SurveyRound(models.Model):
         if stored and self.assessments.exists():
             # Catalogue and scale define what the round's values mean; swapping them would re-interpret every row.
             if stored["catalogue_version_id"] != self.catalogue_version_id:
-                raise ValidationError({"catalogue_version": "Die Runde hat bereits Bewertungen; ihre Katalogversion "
-                                       "kann nicht mehr geändert werden."})
+                raise ValidationError(
+                    {
+                        "catalogue_version": "Die Runde hat bereits Bewertungen; ihre Katalogversion "
+                        "kann nicht mehr geändert werden."
+                    }
+                )
             if stored["maturity_scale_id"] != self.maturity_scale_id:
-                raise ValidationError({"maturity_scale": "Die Runde hat bereits Bewertungen; ihre Reifegradskala "
-                                       "kann nicht mehr geändert werden."})
+                raise ValidationError(
+                    {
+                        "maturity_scale": "Die Runde hat bereits Bewertungen; ihre Reifegradskala "
+                        "kann nicht mehr geändert werden."
+                    }
+                )
 
 
 def _round_labels_closed(round_ids) -> list[str]:
@@ -332,6 +342,17 @@ class Assessment(models.Model):
     def __str__(self):
         return f"{self.leika_entry} – {self.round}"
 
+    def save(self, *args, **kwargs):
+        self.justification = (self.justification or "").strip()
+        self.validate()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        stored_closed = self._stored_round_closed()
+        if stored_closed:
+            raise ClosedRoundError(stored_closed)
+        return super().delete(*args, **kwargs)
+
     @property
     def awaiting_confirmation(self) -> bool:
         return self.confirmed_at is None
@@ -348,8 +369,10 @@ class Assessment(models.Model):
         if round_obj.is_closed:
             add(NON_FIELD_ERRORS, CLOSED_ROUND_MESSAGE % {"round": round_obj})
         if self.leika_entry_id and self.leika_entry.version_id != round_obj.catalogue_version_id:
-            add("leika_entry", f"Die LeiKa-Leistung stammt nicht aus der Katalogversion der Runde "
-                               f"({round_obj.catalogue_version}).")
+            add(
+                "leika_entry",
+                f"Die LeiKa-Leistung stammt nicht aus der Katalogversion der Runde ({round_obj.catalogue_version}).",
+            )
         if self.department_id and self.department.organisation_id != round_obj.organisation_id:
             add("department", "Die Organisationseinheit gehört zu einer anderen Organisation als die Runde.")
         if self.maturity_level_id and self.maturity_level.scale_id != round_obj.maturity_scale_id:
@@ -413,17 +436,6 @@ class Assessment(models.Model):
                 first = "; ".join(f"{m}" for messages in errors.values() for m in messages)
                 raise ValidationError(f"Zeile {position} ({obj.leika_entry.key}): {first}", code="invalid_row")
 
-    def save(self, *args, **kwargs):
-        self.justification = (self.justification or "").strip()
-        self.validate()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        stored_closed = self._stored_round_closed()
-        if stored_closed:
-            raise ClosedRoundError(stored_closed)
-        return super().delete(*args, **kwargs)
-
 
 QUARTER_PATTERN = re.compile(r"^(20\d\d)-Q([1-4])$")
 
@@ -466,15 +478,17 @@ class OzgPlan(models.Model):
     def __str__(self):
         return f"{self.organisation}: {self.ozg_leistung} ({self.get_state_display()})"
 
+    def save(self, *args, **kwargs):
+        validate_quarter(self.target_quarter)
+        super().save(*args, **kwargs)
+
     def clean(self):
         validate_quarter(self.target_quarter)
         scale_id = self.organisation.maturity_scale_id if self.organisation_id else None
         if self.maturity_level_id and scale_id and self.maturity_level.scale_id != scale_id:
             raise ValidationError(
-                {"maturity_level": f"Der Reifegrad gehört nicht zur Skala der Organisation "
-                                   f"({self.organisation.maturity_scale})."}
+                {
+                    "maturity_level": f"Der Reifegrad gehört nicht zur Skala der Organisation "
+                    f"({self.organisation.maturity_scale})."
+                }
             )
-
-    def save(self, *args, **kwargs):
-        validate_quarter(self.target_quarter)
-        super().save(*args, **kwargs)

@@ -32,7 +32,7 @@ class StatusTable:
 
 
 def status_table(organisation: Organisation) -> StatusTable:
-    """Rows: the five clusters of the committee paper (plus "nicht gemeldet" where any), then the total; columns: rounds."""
+    """Rows: the five clusters of the paper (plus "nicht gemeldet" if any), then the total; columns: rounds."""
     counts = {f"n_{status.value}": Count("assessments", filter=Q(assessments__status=status)) for status in Status}
     rounds = list(
         SurveyRound.objects.filter(organisation=organisation)
@@ -83,14 +83,13 @@ def ozg_figures(organisation: Organisation) -> OzgFigures:
         state.value: Count("pk", filter=municipal & Q(own_plan__state=state))
         for state in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
     }
-    figures = (
-        OzgLeistung.objects.annotate(own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation)))
-        .aggregate(
-            total=Count("pk"),
-            municipal=Count("pk", filter=municipal),
-            planned_any=Count("own_plan"),
-            **states,
-        )
+    figures = OzgLeistung.objects.annotate(
+        own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
+    ).aggregate(
+        total=Count("pk"),
+        municipal=Count("pk", filter=municipal),
+        planned_any=Count("own_plan"),
+        **states,
     )
     base = figures["municipal"]
     done, short, long = (figures[s] for s in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG))

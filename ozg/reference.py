@@ -40,22 +40,35 @@ MATURITY_SCALES = [
             (3, "Online-Antragsdienst", "Online-Antragstellung über einen Onlinedienst (Front-End)."),
             (4, "Prozessorientierung", "Digitale Übermittlung an die zuständige Stelle und digitale Bearbeitung."),
             (5, "Datenorientierung", "Strukturierte Daten werden medienbruchfrei weiterverarbeitet."),
-            (6, "Basiskomponenten angebunden", "DeutschlandID, Organisationskonto, NOOTS, Statusmonitor, E-Akte und "
-                                               "Bezahldienst sind angebunden."),
-            (7, "Ende-zu-Ende digital", "Die Leistung ist von der Antragstellung bis zum Bescheid durchgängig digital."),
+            (
+                6,
+                "Basiskomponenten angebunden",
+                "DeutschlandID, Organisationskonto, NOOTS, Statusmonitor, E-Akte und Bezahldienst sind angebunden.",
+            ),
+            (
+                7,
+                "Ende-zu-Ende digital",
+                "Die Leistung ist von der Antragstellung bis zum Bescheid durchgängig digital.",
+            ),
         ],
     },
     {
         "code": SCALE_KOMMUNAL_0_5,
         "name": "Kommunale Reifegradskala 0–5",
-        "description": "Eigene Skala einer Kommune (z. B. Stadt Aachen): 0 sehr geringer, 5 hoher und volldigitaler Grad.",
+        "description": (
+            "Eigene Skala einer Kommune (z. B. Stadt Aachen): 0 sehr geringer, 5 hoher und volldigitaler Grad."
+        ),
         "valid_from": None,
         "valid_until": None,
         "levels": [
             (0, "Nur Front-End digital", "Nur die Antragstellung ist digital; für die Beschäftigten oft Mehraufwand."),
             (1, "Digitaler Eingang", "Der Antrag geht digital ein und wird manuell übertragen."),
             (2, "Teilweise integriert", "Einzelne Schritte sind an die Fachanwendung angebunden."),
-            (3, "Schnittstelle zur Fachanwendung", "Antragsdaten fließen über eine Schnittstelle in die Fachanwendung."),
+            (
+                3,
+                "Schnittstelle zur Fachanwendung",
+                "Antragsdaten fließen über eine Schnittstelle in die Fachanwendung.",
+            ),
             (4, "Weitgehend digital", "Bearbeitung mit E-Akte und E-Payment, wenige Medienbrüche."),
             (5, "Volldigitaler Prozess", "Hoher, vollständig digitalisierter Prozess ohne Medienbruch."),
         ],

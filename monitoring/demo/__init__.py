@@ -1,0 +1,1 @@
+"""Demo data: a Kreis and a city that reproduce their committee reports from records."""

@@ -1,0 +1,778 @@
+"""Builds the demo data set: the StädteRegion Aachen and the Stadt Aachen, as their committee reports describe them.
+
+Everything is derived from records with a seeded random generator, so two runs give the same data. The committee
+totals are reached by assigning statuses to individual services (family by family, as departments report them) and
+by moving individual services between clusters from one year to the next; the totals themselves are never stored.
+"""
+
+import datetime
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from leika.keys import LeikaKey
+from leika.models import CatalogueVersion, LeikaEntry
+from ozg import reference
+from ozg.choices import EfaKind, LageKind
+from ozg.models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
+
+from ..choices import Channel, DepartmentRoleKind, OrganisationKind, OrganisationRole, PlanState, ProjectState, Status
+from ..models import Assessment, Department, DepartmentRole, ITProject, Membership, Organisation, OzgPlan, SurveyRound
+from . import kreis_catalogue as kc
+from .ozg_catalogue import EFA_OFFERS, OZG_LEISTUNGEN
+
+SEED = 20240528
+DEMO_PASSWORD = "demo"
+BERLIN = ZoneInfo("Europe/Berlin")
+
+A, K, P, D, U = Status.ANALOG, Status.KEIN_POTENZIAL, Status.PDF, Status.DIGITAL, Status.PROJEKT
+
+# What the StädteRegion reported (Mitteilungsvorlage of 28.05.2024). The builder reaches these by assigning statuses
+# to services; tests then count the records to check them.
+REPORT_2023 = {A: 125, K: 180, P: 218, D: 258, U: 54}
+REPORT_2024 = {A: 126, K: 199, P: 428, D: 283, U: 151}
+IT_PROJECTS_2024 = 197
+
+# Changes between 2023 and 2024 outside the split families, service by service.
+WITHDRAWN = {A: 4, K: 2, P: 4}
+MOVES = [(A, P, 3), (A, U, 2), (P, K, 1), (P, U, 65)]
+KATASTER_2023_NOT_DIGITAL = {P: 5, U: 10}
+
+STAEDTEREGION = {
+    "name": "StädteRegion Aachen",
+    "kind": OrganisationKind.KREIS,
+    "regionalschluessel": "053340000000",
+    "user_prefix": "sr",
+}
+STADT_AACHEN = {
+    "name": "Stadt Aachen",
+    "kind": OrganisationKind.KREISFREIE_STADT,
+    "regionalschluessel": "053340002002",
+    "user_prefix": "ac",
+}
+STADT_DEPARTMENTS = [
+    ("FB 15", "Digitale Verwaltung und IT-Steuerung"),
+    ("FB 20", "Finanzsteuerung"),
+    ("FB 32", "Sicherheit und Ordnung"),
+    ("FB 33", "Bürgerservice"),
+    ("FB 36", "Klima und Umwelt"),
+    ("FB 45", "Kinder, Jugend und Schule"),
+    ("FB 50", "Wohnen, Soziales und Integration"),
+    ("FB 61", "Stadtentwicklung, -planung und Mobilitätsinfrastruktur"),
+    ("FB 63", "Bauaufsicht"),
+    ("FB 37", "Feuerwehr"),
+]
+# The Stadt Aachen's OZG figures (Vorlage of 05.12.2024) over its municipal OZG-Leistungen.
+STADT_PLANS = [(PlanState.UMGESETZT, 73), (PlanState.KURZFRISTIG, 22), (PlanState.LANGFRISTIG, 15)]
+
+UNTERNEHMENSLAGEN = {
+    "Arbeitgeber sein",
+    "Logistik & Transport",
+    "Anlagen & Stoffe",
+    "Unternehmensstart & Gewerbezulassung",
+    "Ausschreibungen & öffentliche Aufträge",
+    "Auslandsgeschäft",
+    "Steuern & Abgaben",
+    "Finanzierung & Förderung",
+    "Forschung & Entwicklung",
+    "Geschäftsauflösung & Unternehmensübergang",
+    "Querschnitt Unternehmen",
+    "Statistik- & Berichtspflichten",
+    "Bauen & Immobilien",
+    "Abfall & Umweltschutz",
+}
+
+# Each LeiKa family of the Kreis demo maps to the OZG-Leistung that bundles it, where the names differ.
+OZG_FOR_FAMILY = {"Aufenthaltserlaubnis": "Aufenthaltstitel", "Waffenbesitzkarte": "Waffenrechtliche Erlaubnisse"}
+
+
+@dataclass
+class Service:
+    """One LeiKa entry of the demo catalogue with its department and its status per year."""
+
+    key: str
+    name: str
+    department: str
+    typisierung: list[str]
+    family: str
+    status: dict[int, str] = field(default_factory=dict)
+    name_2024: str = ""
+
+    @property
+    def parent_key(self) -> str | None:
+        parent = LeikaKey(self.key).parent
+        return parent.value if parent else None
+
+
+@dataclass
+class Family:
+    prefix: str
+    name: str
+    department: str
+    typisierung: list[str]
+    candidates: list[Service] = field(default_factory=list)
+    taken: int = 0
+
+
+def _at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, 0, tzinfo=BERLIN)
+
+
+def build_demo(log=print) -> None:
+    """Create the demo data unless it is there already; all in one transaction, so a failure leaves nothing."""
+    with transaction.atomic():
+        reference.seed(Themenfeld, MaturityScale, MaturityLevel)
+        ozg_by_name = _build_ozg_catalogue(log)
+        KreisDemo(ozg_by_name, log).build()
+        _build_stadt_aachen(ozg_by_name, log)
+        _build_superuser(log)
+
+
+# --- OZG catalogue ----------------------------------------------------------------------------------------------
+
+
+def _build_ozg_catalogue(log) -> dict[str, OzgLeistung]:
+    existing = {o.name: o for o in OzgLeistung.objects.all()}
+    if len(existing) >= len(OZG_LEISTUNGEN):
+        return existing
+    rng = random.Random(SEED)
+    ids = sorted(rng.sample(range(10000, 10602), len(OZG_LEISTUNGEN)))
+    themenfelder = {t.name: t for t in Themenfeld.objects.all()}
+    lagen = {}
+    for _, _themenfeld, lage_name, _ in OZG_LEISTUNGEN:
+        if lage_name not in lagen:
+            kind = LageKind.UNTERNEHMENSLAGE if lage_name in UNTERNEHMENSLAGEN else LageKind.LEBENSLAGE
+            lagen[lage_name], _ = Lage.objects.get_or_create(name=lage_name, defaults={"kind": kind})
+    ordered = sorted(OZG_LEISTUNGEN, key=lambda row: (row[1], row[0]))
+    created = OzgLeistung.objects.bulk_create(
+        [
+            OzgLeistung(
+                ozg_id=ozg_id,
+                name=name,
+                themenfeld=themenfelder[themenfeld],
+                lage=lagen[lage_name],
+                zustaendigkeit=zustaendigkeit,
+            )
+            for ozg_id, (name, themenfeld, lage_name, zustaendigkeit) in zip(ids, ordered, strict=True)
+        ]
+    )
+    by_name = {o.name: o for o in created}
+    kinds = [EfaKind.NACHNUTZUNG_VEREINBART, EfaKind.EIGENES_LAND, EfaKind.NACHNUTZUNG_IN_KLAERUNG]
+    for position, (name, ozg_name, land) in enumerate(EFA_OFFERS):
+        EfaOffer.objects.create(
+            ozg_leistung=by_name[ozg_name],
+            name=name,
+            providing_land=land,
+            kind=kinds[position % len(kinds)] if land != "NW" else EfaKind.EIGENES_LAND,
+            available_from=datetime.date(2022 + position % 3, 1 + (position * 5) % 12, 1),
+        )
+    log(f"OZG-Katalog: {len(created)} OZG-Leistungen, {len(EFA_OFFERS)} EfA-Angebote")
+    return by_name
+
+
+# --- StädteRegion Aachen ----------------------------------------------------------------------------------------
+
+
+class KreisDemo:
+    """The Kreis: two closed rounds on their own catalogue versions and an open round carried over from 2024."""
+
+    def __init__(self, ozg_by_name: dict[str, OzgLeistung], log):
+        self.ozg_by_name = ozg_by_name
+        self.log = log
+        self.rng = random.Random(SEED)
+        self.families: list[Family] = []
+        self.services_2023: list[Service] = []
+        self.services_2024: list[Service] = []
+
+    def build(self) -> None:
+        org, created = Organisation.objects.get_or_create(
+            regionalschluessel=STAEDTEREGION["regionalschluessel"],
+            defaults={"name": STAEDTEREGION["name"], "kind": STAEDTEREGION["kind"]},
+        )
+        if not created:
+            return
+        self.org = org
+        self.departments = {}
+        for code, name, _, _ in kc.DEPARTMENTS:
+            self.departments[code] = Department.objects.create(organisation=org, code=code, name=name)
+        self.editors = _build_users(org, STAEDTEREGION["user_prefix"], self.departments.values())
+        self._plan_catalogue()
+        self._assign_2023()
+        self._derive_2024()
+        self._write()
+
+    # catalogue ------------------------------------------------------------------------------------------------
+
+    def _plan_catalogue(self) -> None:
+        prefixes = set(kc.KNOWN_PREFIXES.values())
+        group = 150
+        for code, _, typisierung, objects in kc.DEPARTMENTS:
+            group += 7
+            names = list(objects)
+            if code == kc.EINBUERGERUNG[2]:
+                names.append(kc.EINBUERGERUNG[1])
+            for position, lo_name in enumerate(names, start=1):
+                prefix = kc.KNOWN_PREFIXES.get(lo_name) or (
+                    kc.EINBUERGERUNG[0] if lo_name == kc.EINBUERGERUNG[1] else f"99{group:03d}{position:03d}"
+                )
+                assert prefix not in prefixes or prefix in kc.KNOWN_PREFIXES.values(), prefix
+                prefixes.add(prefix)
+                family = Family(prefix, lo_name, code, typisierung)
+                family.candidates = self._candidates(family)
+                self.families.append(family)
+        target = sum(REPORT_2023.values()) - len(kc.JAGDSCHEIN_2023) - len(kc.AUFENTHALTSERLAUBNIS_2023)
+        # Round robin over the families: every family first gets its LO entry, then one service after the other,
+        # so parents always come before their children.
+        taken = 0
+        depth = 0
+        while taken < target:
+            for family in self.families:
+                if taken < target and depth < len(family.candidates):
+                    family.taken += 1
+                    taken += 1
+            depth += 1
+        for family in self.families:
+            self.services_2023.extend(family.candidates[: family.taken])
+        self.services_2023.extend(self._fixed_family(kc.JAGDSCHEIN, kc.JAGDSCHEIN_2023))
+        self.services_2023.extend(self._fixed_family(kc.AUFENTHALTSERLAUBNIS, kc.AUFENTHALTSERLAUBNIS_2023))
+
+    def _candidates(self, family: Family) -> list[Service]:
+        rng = self.rng
+        verrichtungen = rng.sample(kc.VERRICHTUNGEN, 6)
+        result = [Service(f"{family.prefix}000000", family.name, family.department, family.typisierung, family.name)]
+        for code, word in verrichtungen:
+            result.append(
+                Service(
+                    f"{family.prefix}{code}000",
+                    f"{family.name} {word}",
+                    family.department,
+                    family.typisierung,
+                    family.name,
+                )
+            )
+        details = rng.sample(kc.DETAILS, 6)
+        for number, detail in enumerate(details, start=1):
+            code, word = verrichtungen[(number - 1) % 3]
+            result.append(
+                Service(
+                    f"{family.prefix}{code}{number:03d}",
+                    f"{family.name} {word} {detail}",
+                    family.department,
+                    family.typisierung,
+                    family.name,
+                )
+            )
+        return result
+
+    @staticmethod
+    def _fixed_family(spec, rows) -> list[Service]:
+        prefix, name, department = spec
+        return [Service(prefix + suffix, text, department, ["2/3"], name) for suffix, text in rows]
+
+    # statuses 2023 ----------------------------------------------------------------------------------------------
+
+    def _assign_2023(self) -> None:
+        quota = Counter(REPORT_2023)
+        forced = {
+            kc.JAGDSCHEIN[1]: P,
+            kc.AUFENTHALTSERLAUBNIS[1]: P,
+            kc.EINBUERGERUNG[1]: U,
+            "Elterngeld": D,
+            "Unterhaltsvorschuss": D,
+        }
+        by_family = defaultdict(list)
+        for service in self.services_2023:
+            by_family[service.family].append(service)
+        for family_name, status in forced.items():
+            for service in by_family.pop(family_name):
+                service.status[2023] = status
+                quota[status] -= 1
+        kataster = [s for s in self.services_2023 if s.department == "A 62"]
+        for service in kataster:
+            by_family.pop(service.family, None)
+        not_digital = [status for status, n in KATASTER_2023_NOT_DIGITAL.items() for _ in range(n)]
+        for service, status in zip(kataster, not_digital + [D] * (len(kataster) - len(not_digital)), strict=True):
+            service.status[2023] = status
+            quota[status] -= 1
+        order = sorted(by_family)
+        self.rng.shuffle(order)
+        for family_name in order:
+            members = by_family[family_name]
+            fitting = sorted(s for s, n in quota.items() if n >= len(members))
+            if fitting:
+                status = self.rng.choices(fitting, weights=[quota[s] for s in fitting])[0]
+                for service in members:
+                    service.status[2023] = status
+                quota[status] -= len(members)
+            else:
+                for service in members:
+                    status = max(sorted(quota), key=lambda s: quota[s])
+                    service.status[2023] = status
+                    quota[status] -= 1
+        assert not +quota and not -quota, f"Statusverteilung 2023 nicht erreicht: {quota}"
+
+    # catalogue and statuses 2024 --------------------------------------------------------------------------------
+
+    def _derive_2024(self) -> None:
+        fixed = {kc.JAGDSCHEIN[1], kc.AUFENTHALTSERLAUBNIS[1]}
+        keys_2023 = {s.key for s in self.services_2023}
+        parents_2023 = {s.parent_key for s in self.services_2023}
+        movable = [
+            s
+            for s in self.services_2023
+            if s.family not in fixed
+            and s.department != "A 62"
+            and s.family not in {kc.EINBUERGERUNG[1], "Elterngeld", "Unterhaltsvorschuss"}
+        ]
+        family_rank = {f.name: i for i, f in enumerate(self.rng.sample(self.families, len(self.families)))}
+
+        def pick(pool, status, count):
+            matching = sorted(
+                (s for s in pool if s.status[2023] == status), key=lambda s: (family_rank[s.family], s.key)
+            )
+            assert len(matching) >= count, (status, count)
+            return matching[:count]
+
+        withdrawn = set()
+        # Withdrawn services are leaves: nothing in either year descends from them, so they are simply gone.
+        leaves = [s for s in movable if s.key not in parents_2023 and LeikaKey(s.key).kind != "LO"]
+        for status, count in WITHDRAWN.items():
+            withdrawn.update(s.key for s in pick(leaves, status, count))
+        # The old "Aufenthaltserlaubnis Verlängerung" is split into one service per purpose: gone from 2024 on.
+        split = {kc.AUFENTHALTSERLAUBNIS[0] + "002000"}
+        continuing = [s for s in self.services_2023 if s.key not in withdrawn and s.key not in split]
+        for service in continuing:
+            service.status[2024] = service.status[2023]
+        for service in continuing:
+            if service.department == "A 62" or service.family == kc.EINBUERGERUNG[1]:
+                service.status[2024] = D
+        moved = set()
+        for source, target, count in MOVES:
+            pool = [s for s in movable if s.key not in withdrawn and s.key not in moved]
+            for service in pick(pool, source, count):
+                service.status[2024] = target
+                moved.add(service.key)
+        self._rename(continuing)
+
+        # New services: the families of the report, the regional programmes, and finer services elsewhere.
+        new: list[Service] = []
+        new += self._jagdschein_2024()
+        new += self._aufenthaltserlaubnis_2024()
+        for prefix, name in kc.FOERDERPROGRAMME:
+            for suffix, word in (("000000", ""), ("021000", " Bewilligung"), ("023000", " Auszahlung")):
+                new.append(Service(prefix + suffix, name + word, "A 80", ["5"], name, status={2024: U}))
+        current = Counter(s.status[2024] for s in continuing + new)
+        needed = Counter(REPORT_2024)
+        needed.subtract(current)
+        status_of = {s.key: s.status[2024] for s in continuing}
+        for status in sorted(needed, key=lambda s: list(REPORT_2024).index(s)):
+            new += self._finer_services(status, needed[status], status_of, withdrawn, keys_2023)
+        self.services_2024 = continuing + new
+        totals = Counter(s.status[2024] for s in self.services_2024)
+        assert totals == Counter(REPORT_2024), f"Statusverteilung 2024 nicht erreicht: {totals}"
+
+    def _rename(self, continuing: list[Service]) -> None:
+        rewording = {" Bescheinigung": " Ausstellung einer Bescheinigung", " Auskunft": " Erteilung einer Auskunft"}
+        renamed_families = set(self.rng.sample(sorted({s.family for s in continuing}), 12))
+        for service in continuing:
+            service.name_2024 = service.name
+            if service.family in renamed_families:
+                for old, new in rewording.items():
+                    if old in service.name:
+                        service.name_2024 = service.name.replace(old, new)
+
+    def _jagdschein_2024(self) -> list[Service]:
+        prefix, name, department = kc.JAGDSCHEIN
+        existing = {prefix + suffix for suffix, _ in kc.JAGDSCHEIN_2023}
+        verrichtungen = [
+            ("001", "Erteilung"),
+            ("002", "Verlängerung"),
+            ("012", "Ausstellung"),
+            ("003", "Änderung"),
+            ("014", "Meldung"),
+            ("007", "Anzeige"),
+            ("010", "Bescheinigung"),
+            ("005", "Widerruf"),
+        ]
+        result = []
+        for code, word in verrichtungen:
+            if prefix + code + "000" not in existing:
+                result.append(Service(prefix + code + "000", f"{name} {word}", department, ["2/3"], name))
+        number = {code: 3 if code == "001" else 0 for code, _ in verrichtungen}
+        for detail in kc.JAGDSCHEIN_DETAILS:
+            for code, word in verrichtungen:
+                number[code] += 1
+                result.append(
+                    Service(f"{prefix}{code}{number[code]:03d}", f"{name} {word} {detail}", department, ["2/3"], name)
+                )
+        target = 102 - len(kc.JAGDSCHEIN_2023)
+        result = result[:target]
+        assert len(result) == target
+        for service in result:
+            service.status[2024] = P
+        return result
+
+    def _aufenthaltserlaubnis_2024(self) -> list[Service]:
+        prefix, name, department = kc.AUFENTHALTSERLAUBNIS
+        purposes = kc.AUFENTHALTSERLAUBNIS_PURPOSES
+        result = [
+            Service(f"{prefix}002{n:03d}", f"{name} Verlängerung {purpose}", department, ["2/3"], name)
+            for n, purpose in enumerate(purposes, start=1)
+        ]
+        result += [
+            Service(f"{prefix}001{n:03d}", f"{name} Erteilung {purpose}", department, ["2/3"], name)
+            for n, purpose in enumerate(purposes, start=4)
+        ]
+        for code, word in (
+            ("003", "Änderung der Nebenbestimmungen"),
+            ("012", "Ausstellung"),
+            ("005", "Widerruf"),
+            ("004", "Rücknahme"),
+        ):
+            result.append(Service(f"{prefix}{code}000", f"{name} {word}", department, ["2/3"], name))
+            result += [
+                Service(f"{prefix}{code}{n:03d}", f"{name} {word} {purpose}", department, ["2/3"], name)
+                for n, purpose in enumerate(purposes, start=1)
+            ]
+        kept = [s for s in self.services_2023 if s.family == name and not s.key.endswith("002000")]
+        target = 181 - len(kept)
+        result = result[:target]
+        assert len(result) == target
+        for service in result:
+            service.status[2024] = P
+        return result
+
+    def _finer_services(self, status, count, status_of, withdrawn, keys_2023) -> list[Service]:
+        """Finer services under families that stay: the next candidates of families whose LO has this status."""
+        if count <= 0:
+            return []
+        kataster = status == D
+        families = [
+            f
+            for f in self.families
+            if status_of.get(f"{f.prefix}000000") == status
+            and (f.department == "A 62") == kataster
+            and f.taken < len(f.candidates)
+        ]
+        families.sort(key=lambda f: f.prefix)
+        self.rng.shuffle(families)
+        result = []
+        while len(result) < count and families:
+            for family in list(families):
+                if len(result) == count:
+                    break
+                candidate = family.candidates[family.taken]
+                family.taken += 1
+                if family.taken >= len(family.candidates):
+                    families.remove(family)
+                if candidate.parent_key in withdrawn or candidate.key in keys_2023:
+                    continue
+                candidate.status[2024] = status
+                result.append(candidate)
+        assert len(result) == count, (status, count, len(result))
+        return result
+
+    # writing ----------------------------------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        scale = MaturityScale.objects.get(code=reference.SCALE_OZG_1_1)
+        levels = {level.value: level for level in scale.levels.all()}
+        version_2023 = CatalogueVersion.objects.create(
+            name="LeiKa 2023 (Demo-Auszug)",
+            valid_from=datetime.date(2023, 1, 1),
+            source="Demo-Daten: nachgebildeter Auszug des Leistungskatalogs für einen Kreis",
+        )
+        version_2024 = CatalogueVersion.objects.create(
+            name="LeiKa 2024 (Demo-Auszug)",
+            valid_from=datetime.date(2024, 1, 1),
+            source="Demo-Daten: nachgebildeter Auszug des Leistungskatalogs für einen Kreis",
+        )
+        entries_2023 = self._write_entries(version_2023, self.services_2023, 2023)
+        entries_2024 = self._write_entries(version_2024, self.services_2024, 2024)
+        projects = self._write_projects()
+        efa = self._efa_offers()
+        round_2023 = SurveyRound.objects.create(
+            organisation=self.org,
+            year=2023,
+            catalogue_version=version_2023,
+            maturity_scale=scale,
+            deadline=datetime.date(2023, 3, 31),
+        )
+        round_2024 = SurveyRound.objects.create(
+            organisation=self.org,
+            year=2024,
+            catalogue_version=version_2024,
+            maturity_scale=scale,
+            deadline=datetime.date(2024, 3, 31),
+        )
+        self._write_assessments(
+            round_2023, self.services_2023, entries_2023, levels, projects, efa, confirmed=_at(2023, 4, 14)
+        )
+        assessments_2024 = self._write_assessments(
+            round_2024, self.services_2024, entries_2024, levels, projects, efa, confirmed=_at(2024, 4, 12)
+        )
+        SurveyRound.objects.filter(pk__in=[round_2023.pk, round_2024.pk]).update(is_closed=True)
+        round_2025 = SurveyRound.objects.create(
+            organisation=self.org,
+            year=2025,
+            catalogue_version=version_2024,
+            maturity_scale=scale,
+            deadline=datetime.date(2025, 6, 30),
+        )
+        Assessment.objects.bulk_create(
+            [
+                Assessment(
+                    round=round_2025,
+                    leika_entry=a.leika_entry,
+                    department=a.department,
+                    status=a.status,
+                    maturity_level=a.maturity_level,
+                    efa_kind=a.efa_kind,
+                    efa_offer=a.efa_offer,
+                    channel=a.channel,
+                    online_service_url=a.online_service_url,
+                    it_project=a.it_project,
+                    justification=a.justification,
+                    carried_over_from=a,
+                )
+                for a in assessments_2024
+            ]
+        )
+        self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
+
+    def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:
+        entries = LeikaEntry.objects.bulk_create(
+            [
+                LeikaEntry(
+                    version=version,
+                    key=s.key,
+                    name=(s.name_2024 or s.name) if year == 2024 else s.name,
+                    typisierung=s.typisierung,
+                )
+                for s in sorted(services, key=lambda s: s.key)
+            ]
+        )
+        by_key = {e.key: e for e in entries}
+        links = []
+        through = OzgLeistung.leika_entries.through
+        for service in services:
+            ozg = self.ozg_by_name.get(OZG_FOR_FAMILY.get(service.family, service.family))
+            if ozg is not None:
+                links.append(through(ozgleistung=ozg, leikaentry=by_key[service.key]))
+        through.objects.bulk_create(links)
+        return by_key
+
+    def _write_projects(self) -> dict[tuple[int, str], ITProject]:
+        """IT projects: one per family in implementation, the report's named projects, and the year's other work."""
+        projects: dict[tuple[int, str], ITProject] = {}
+        for year in (2023, 2024):
+            services = self.services_2023 if year == 2023 else self.services_2024
+            families = sorted({(s.department, s.family) for s in services if s.status.get(year) == U})
+            for department, family in families:
+                finished = year == 2023 and all(
+                    s.status.get(2024) == D for s in self.services_2023 if s.family == family and 2024 in s.status
+                )
+                projects[(year, family)] = ITProject(
+                    organisation=self.org,
+                    department=self.departments[department],
+                    year=year,
+                    title=f"Digitalisierung {family}",
+                    state=ProjectState.ABGESCHLOSSEN if finished else ProjectState.IN_UMSETZUNG,
+                )
+        named = [
+            ("A 53", "Digitales Gesundheitsamt 2025: webbasierte Fachanwendungen"),
+            ("A 53", "Chatbot für Anfragen an das Gesundheitsamt"),
+            ("A 33", "Videochat und digitale Vorsprache im Ausländeramt"),
+            ("A 33", "Self-Service-Terminals für Lichtbilder und Fingerabdrücke"),
+            ("A 33", "Digitalisierung der Ausländerakten"),
+            ("A 70", "Einführung einer Fachanwendung für das Umweltamt"),
+            ("A 12", "Formular- und Prozess-Software"),
+            ("A 12", "Serviceportal: Suchfunktion und Feedback"),
+            ("A 11", "Digitale Beihilfeanträge mit BeihilfeNRWplus"),
+            ("A 39", "Digitale Tierschutz- und Verbraucherbeschwerden"),
+        ]
+        for department, title in named:
+            projects[(2024, title)] = ITProject(
+                organisation=self.org,
+                department=self.departments[department],
+                year=2024,
+                title=title,
+                state=ProjectState.IN_UMSETZUNG,
+            )
+        themes = [
+            "Anbindung an das Dokumentenmanagementsystem",
+            "E-Payment im Serviceportal",
+            "Migration des Fachverfahrens",
+            "Scan-Dienstleistung für Eingangspost",
+            "Erneuerung der Hardware",
+            "Schnittstelle zum Serviceportal",
+            "Einführung der E-Akte",
+            "Online-Terminvereinbarung",
+            "Elektronische Signatur von Bescheiden",
+            "Digitaler Posteingang über das Bürgerpostfach",
+            "Videoberatung",
+            "Barrierefreie Formulare",
+            "Anbindung an das Unternehmenskonto",
+            "Digitale Aktenablage im Archiv",
+            "Mobile Arbeitsplätze für den Außendienst",
+            "Prozessanalyse und -optimierung",
+        ]
+        codes = sorted(self.departments)
+        position = 0
+        assert len(themes) * len(codes) >= IT_PROJECTS_2024, "zu wenige Projekttitel"
+        while sum(1 for (year, _) in projects if year == 2024) < IT_PROJECTS_2024:
+            theme, code = themes[position % len(themes)], codes[(position // len(themes)) % len(codes)]
+            title = f"{theme} ({self.departments[code].name})"
+            projects.setdefault(
+                (2024, title),
+                ITProject(
+                    organisation=self.org,
+                    department=self.departments[code],
+                    year=2024,
+                    title=title,
+                    state=ProjectState.GEPLANT,
+                ),
+            )
+            position += 1
+        created = ITProject.objects.bulk_create(list(projects.values()))
+        return dict(zip(projects.keys(), created, strict=True))
+
+    def _efa_offers(self) -> dict[str, EfaOffer]:
+        offers = {}
+        for family, ozg_name in (
+            ("Einbürgerung", "Einbürgerung"),
+            ("Elterngeld", "Elterngeld"),
+            ("Unterhaltsvorschuss", "Unterhaltsvorschuss"),
+        ):
+            offers[family] = EfaOffer.objects.filter(ozg_leistung__name=ozg_name).order_by("pk").first()
+        return offers
+
+    def _write_assessments(self, round_obj, services, entries, levels, projects, efa, confirmed):
+        rows = []
+        for service in sorted(services, key=lambda s: s.key):
+            year = round_obj.year
+            status = service.status[year]
+            digit = int(service.key[-1])
+            row = Assessment(
+                round=round_obj,
+                leika_entry=entries[service.key],
+                department=self.departments[service.department],
+                status=status,
+                confirmed_at=confirmed,
+                confirmed_by=self.editors[service.department],
+            )
+            row.maturity_level = levels[_maturity_for(status, service, digit)]
+            if status == K:
+                row.justification = kc.KEIN_POTENZIAL_REASONS[int(service.key[-3:]) % len(kc.KEIN_POTENZIAL_REASONS)]
+            if status == U:
+                row.it_project = projects.get((year, service.family))
+            offer = efa.get(service.family)
+            if status == D:
+                if offer is not None:
+                    row.channel, row.efa_offer, row.efa_kind = Channel.EFA, offer, EfaKind.NACHNUTZUNG_VEREINBART
+                elif digit % 5 == 0:
+                    row.channel = Channel.LAND_BUND_PORTAL
+                    row.online_service_url = f"https://www.service.wirtschaft.nrw/leistung/{service.key}"
+                else:
+                    row.channel = Channel.OWN_PORTAL
+                    row.online_service_url = f"https://serviceportal.staedteregion-aachen.de/leistung/{service.key}"
+            elif offer is not None:
+                row.efa_kind = EfaKind.NACHNUTZUNG_IN_KLAERUNG
+            rows.append(row)
+        return Assessment.objects.bulk_create(rows)
+
+
+def _maturity_for(status: str, service: Service, digit: int) -> int:
+    """A plausible level on the OZG Reifegradmodell 1.1 for a cluster."""
+    if status == D:
+        return 4 if service.department == "A 62" or digit % 3 == 0 else 3
+    if status == P:
+        return 2 if digit % 4 == 0 else 1
+    if status in (K, U):
+        return 1
+    return 0
+
+
+# --- Stadt Aachen ------------------------------------------------------------------------------------------------
+
+
+def _build_stadt_aachen(ozg_by_name: dict[str, OzgLeistung], log) -> None:
+    scale = MaturityScale.objects.get(code=reference.SCALE_KOMMUNAL_0_5)
+    org, created = Organisation.objects.get_or_create(
+        regionalschluessel=STADT_AACHEN["regionalschluessel"],
+        defaults={"name": STADT_AACHEN["name"], "kind": STADT_AACHEN["kind"], "maturity_scale": scale},
+    )
+    if not created:
+        return
+    departments = [Department.objects.create(organisation=org, code=c, name=n) for c, n in STADT_DEPARTMENTS]
+    rng = random.Random(SEED + 1)
+    municipal = sorted((o for o in ozg_by_name.values() if o.zustaendigkeit == "kommune"), key=lambda o: o.ozg_id)
+    rng.shuffle(municipal)
+    levels = {level.value: level for level in scale.levels.all()}
+    plans = []
+    position = 0
+    for state, count in STADT_PLANS:
+        for ozg in municipal[position : position + count]:
+            plan = OzgPlan(organisation=org, ozg_leistung=ozg, state=state)
+            if state == PlanState.UMGESETZT:
+                plan.maturity_level = levels[rng.choices(range(6), weights=[8, 14, 22, 16, 9, 4])[0]]
+                plan.target_quarter = f"{rng.choice((2022, 2023, 2024))}-Q{rng.randint(1, 4)}"
+            elif state == PlanState.KURZFRISTIG:
+                plan.target_quarter = "2025-Q1"
+            else:
+                plan.target_quarter = f"{rng.choice((2025, 2026))}-Q{rng.randint(2, 4)}"
+                plan.note = "Abhängig von der Bereitstellung eines EfA-Onlinedienstes."
+            plans.append(plan)
+        position += count
+    plans += [
+        OzgPlan(organisation=org, ozg_leistung=ozg, state=PlanState.NICHT_GEPLANT) for ozg in municipal[position:]
+    ]
+    OzgPlan.objects.bulk_create(plans)
+    _build_users(org, STADT_AACHEN["user_prefix"], departments)
+    log(f"{org}: {len(plans)} OZG-Planungen")
+
+
+# --- users -------------------------------------------------------------------------------------------------------
+
+
+def demo_usernames() -> list[str]:
+    """Every account load_demo creates, for the README and the tests."""
+    names = ["admin", f"it.{STAEDTEREGION['user_prefix']}", f"it.{STADT_AACHEN['user_prefix']}"]
+    names += [_editor_name(STAEDTEREGION["user_prefix"], code) for code, *_ in kc.DEPARTMENTS]
+    names += [_editor_name(STADT_AACHEN["user_prefix"], code) for code, _ in STADT_DEPARTMENTS]
+    return names
+
+
+def _editor_name(prefix: str, code: str) -> str:
+    return f"{prefix}.{code.replace(' ', '').lower()}"
+
+
+def _make_user(username: str, **fields):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults=fields)
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _build_users(org: Organisation, prefix: str, departments) -> dict[str, object]:
+    """The IT office and one editor per department; returns the editors by department code."""
+    editors = {}
+    it_office = _make_user(f"it.{prefix}", first_name="IT-Steuerung", last_name=org.name)
+    Membership.objects.get_or_create(user=it_office, organisation=org, defaults={"role": OrganisationRole.IT_STEUERUNG})
+    for department in departments:
+        editor = _make_user(_editor_name(prefix, department.code), first_name="Bearbeitung", last_name=department.code)
+        Membership.objects.get_or_create(user=editor, organisation=org, defaults={"role": OrganisationRole.MITARBEIT})
+        DepartmentRole.objects.get_or_create(
+            user=editor, department=department, defaults={"role": DepartmentRoleKind.BEARBEITUNG}
+        )
+        editors[department.code] = editor
+    return editors
+
+
+def _build_superuser(log) -> None:
+    _make_user("admin", is_staff=True, is_superuser=True, first_name="Administration")
