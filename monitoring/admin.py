@@ -6,8 +6,11 @@ fixed number of queries however many rows it shows.
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.db.models import Count
+
+from accounts.admin import UserAdmin
 
 from .models import (
     CLOSED_ROUND_MESSAGE,
@@ -33,6 +36,19 @@ def closed_round_references(**lookup) -> list[str]:
         "leika_entry", "round__organisation"
     )
     return [f"Bewertung der abgeschlossenen Runde {a.round}: {a.leika_entry}" for a in assessments]
+
+
+class MonitoringUserAdmin(UserAdmin):
+    """A user who confirmed assessments of a closed round stays: deactivate the account instead of deleting it."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        protected = [*protected, *closed_round_references(confirmed_by__in=objs)]
+        return deleted, model_count, perms_needed, protected
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), MonitoringUserAdmin)
 
 
 USER_SEARCH_FIELDS = ["user__username", "user__first_name", "user__last_name", "user__email"]

@@ -511,6 +511,23 @@ def test_deleting_a_project_of_open_rounds_only_works(admin_client, data):
     assert Assessment.objects.get(pk=data["open_assessments"][1].pk).it_project is None
 
 
+def test_deleting_a_user_who_confirmed_a_closed_round_is_refused(admin_client, data, django_user_model):
+    confirmer = django_user_model.objects.create_user("sr.a62", password="x")
+    SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=False)
+    Assessment.objects.filter(pk=data["closed_assessment"].pk).update(confirmed_by=confirmer)
+    SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=True)
+    response = admin_client.post(reverse("admin:accounts_user_delete", args=[confirmer.pk]), {"post": "yes"})
+    assert response.status_code == 200
+    assert "Bewertung der abgeschlossenen Runde Musterstadt 2023" in str(response.context["protected"])
+    assert django_user_model.objects.filter(pk=confirmer.pk).exists()
+
+
+def test_a_user_without_closed_round_references_can_be_deleted(admin_client, django_user_model):
+    user = django_user_model.objects.create_user("sr.a99", password="x")
+    admin_client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
+    assert not django_user_model.objects.filter(pk=user.pk).exists()
+
+
 def test_organisation_page_lists_its_departments_inline(admin_client, data):
     response = admin_client.get(admin_url(Organisation, "change", data["organisation"].pk))
     (formset,) = response.context["inline_admin_formsets"]
