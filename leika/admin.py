@@ -6,14 +6,16 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from .keys import KIND_LABELS, LO, LOV, LOVD
-from .models import CatalogueVersion, LeikaEntry
+from .models import CatalogueChange, CatalogueVersion, LeikaEntry
 
 
 @admin.register(CatalogueVersion)
 class CatalogueVersionAdmin(admin.ModelAdmin):
-    list_display = ["name", "valid_from", "entry_count", "source", "imported_at"]
+    list_display = ["name", "valid_from", "entry_count", "predecessor", "source", "imported_at"]
+    list_select_related = ["predecessor"]
     search_fields = ["name"]
-    readonly_fields = ["imported_at"]
+    readonly_fields = ["imported_at", "content_hash"]
+    autocomplete_fields = ["predecessor"]
     # Django drops Meta.ordering from grouped queries, and the count annotation groups.
     ordering = ["valid_from", "name"]
 
@@ -48,10 +50,11 @@ class KindListFilter(admin.SimpleListFilter):
 
 @admin.register(LeikaEntry)
 class LeikaEntryAdmin(admin.ModelAdmin):
-    list_display = ["key", "name", "kind", "version", "typisierung_display"]
+    list_display = ["key", "name", "kind", "version", "change", "typisierung_display"]
     list_display_links = ["key", "name"]
-    list_filter = ["version", KindListFilter]
+    list_filter = ["version", "change", KindListFilter]
     list_select_related = ["version"]
+    autocomplete_fields = ["predecessor"]
     # A key prefix is what people type ("99001"); startswith can use the key's index, icontains could not.
     search_fields = ["key__startswith", "name", "name2"]
     search_help_text = "Suche nach dem Anfang des Leistungsschlüssels oder nach Wörtern der Bezeichnung."
@@ -64,6 +67,7 @@ class LeikaEntryAdmin(admin.ModelAdmin):
             {"fields": ["kind", "group", "leistungsobjekt", "verrichtung", "detail"]},
         ),
         ("Weitere Angaben", {"fields": ["legal_basis", "synonyms", "special_features"]}),
+        ("Abgleich mit der Vorversion", {"fields": ["change", "predecessor"]}),
     ]
 
     def get_fieldsets(self, request, obj=None):
@@ -105,3 +109,13 @@ class LeikaEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Typisierung")
     def typisierung_display(self, obj):
         return obj.typisierung_display
+
+
+@admin.register(CatalogueChange)
+class CatalogueChangeAdmin(admin.ModelAdmin):
+    list_display = ["entry", "kind", "successor", "version"]
+    list_filter = ["version", "kind"]
+    list_select_related = ["entry", "successor", "version"]
+    search_fields = ["entry__key__startswith", "entry__name"]
+    autocomplete_fields = ["entry", "successor"]
+    show_full_result_count = False

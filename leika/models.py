@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from .choices import TYPISIERUNG_LABELS
+from .crosswalk import OLD_SIDE, Change
 from .keys import KIND_LABELS, LeikaKey, validate_key
 
 
@@ -12,6 +13,16 @@ class CatalogueVersion(models.Model):
     valid_from = models.DateField("gültig ab")
     source = models.CharField("Quelle", max_length=300, blank=True)
     imported_at = models.DateTimeField("importiert am", auto_now_add=True)
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name="Vorgängerversion",
+        help_text="Die Version, gegen die der Abgleich (Crosswalk) dieser Version gerechnet ist.",
+    )
+    content_hash = models.CharField("Prüfsumme des Inhalts", max_length=64, blank=True, db_index=True, editable=False)
 
     class Meta:
         verbose_name = "Katalogversion"
@@ -22,6 +33,8 @@ class CatalogueVersion(models.Model):
         return self.name
 
     def previous(self) -> "CatalogueVersion | None":
+        if self.predecessor_id:
+            return self.predecessor
         return CatalogueVersion.objects.filter(valid_from__lt=self.valid_from).order_by("-valid_from", "-pk").first()
 
 
@@ -62,6 +75,23 @@ class LeikaEntry(models.Model):
         "Besondere Merkmale", default=list, blank=True, validators=[validate_string_list]
     )
     published_at = models.DateTimeField("veröffentlicht am", null=True, blank=True)
+    change = models.CharField(
+        "Änderung zur Vorversion",
+        max_length=20,
+        choices=Change.choices,
+        blank=True,
+        db_index=True,
+        help_text="Leer in einer Version ohne Vorgänger.",
+    )
+    predecessor = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="successors",
+        verbose_name="Herkunft in der Vorversion",
+        help_text="Derselbe Schlüssel, der aufgeteilte oder zusammengelegte Vorgänger oder der übergeordnete Eintrag.",
+    )
 
     objects = LeikaEntryQuerySet.as_manager()
 
@@ -112,3 +142,34 @@ class LeikaEntry(models.Model):
     @property
     def typisierung_display(self) -> str:
         return ", ".join(self.typisierung)
+
+
+class CatalogueChange(models.Model):
+    """What became of one entry of the previous version in a newer version (the old side of the crosswalk)."""
+
+    version = models.ForeignKey(
+        CatalogueVersion, on_delete=models.CASCADE, related_name="changes", verbose_name="neue Katalogversion"
+    )
+    entry = models.ForeignKey(
+        LeikaEntry, on_delete=models.CASCADE, related_name="changes", verbose_name="Eintrag der Vorversion"
+    )
+    kind = models.CharField("Änderung", max_length=20, choices=[(k.value, k.label) for k in OLD_SIDE], db_index=True)
+    successor = models.ForeignKey(
+        LeikaEntry,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        verbose_name="Eintrag der neuen Version",
+    )
+
+    class Meta:
+        verbose_name = "Katalogänderung"
+        verbose_name_plural = "Katalogänderungen"
+        ordering = ["version", "entry__key"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "entry"], name="catalogue_change_once_per_entry"),
+        ]
+
+    def __str__(self):
+        return f"{self.entry.key}: {self.get_kind_display()}"

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from leika.models import CatalogueVersion, LeikaEntry
+from leika.crosswalk import Change
+from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
 from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
 from monitoring.models import (
     Assessment,
@@ -63,6 +64,10 @@ def data(admin_user):
     version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=date(2024, 1, 1), source="FIM-Portal")
     entries = make_entries(version, 1, 3)
     lo_entry = LeikaEntry.objects.create(version=version, key="99123456000000", name="Wohngeld", name2="Mietzuschuss")
+    successor = CatalogueVersion.objects.create(
+        name="LeiKa 2025", valid_from=date(2025, 1, 1), source="FIM-Portal", predecessor=version
+    )
+    CatalogueChange.objects.create(version=successor, entry=entries[0], kind=Change.ENTFALLEN)
     scale = MaturityScale.objects.get(code="ozg-2-0")
     level = scale.levels.order_by("value").last()
     organisation = Organisation.objects.create(
