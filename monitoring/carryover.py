@@ -1,0 +1,180 @@
+"""Opening a survey round: the previous round's assessments carried through the catalogue crosswalk.
+
+Unchanged and renamed entries keep their values; split-off and finer entries inherit the values of their (removed
+or remaining) parent; an entry that several old ones were merged into takes the most advanced of them. Every
+carried row points to its source and awaits confirmation. Withdrawn entries are listed for review, not carried.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from leika.crosswalk import Change
+from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
+from ozg.models import MaturityScale
+
+from .choices import Status
+from .models import Assessment, Organisation, SurveyRound
+
+# "Most advanced" for merges: a digital offer beats a running project beats a PDF form beats a decision that
+# nothing can be optimised beats analog beats not reported; ties go to the higher maturity level.
+STATUS_RANK = {
+    Status.NICHT_GEMELDET: 0,
+    Status.ANALOG: 1,
+    Status.KEIN_POTENZIAL: 2,
+    Status.PDF: 3,
+    Status.PROJEKT: 4,
+    Status.DIGITAL: 5,
+}
+CARRIED_FIELDS = (
+    "department_id",
+    "status",
+    "efa_kind",
+    "efa_offer_id",
+    "channel",
+    "online_service_url",
+    "it_project_id",
+    "justification",
+)
+REPORT_CLASSES = (
+    Change.UNVERAENDERT,
+    Change.UMBENANNT,
+    Change.ZUSAMMENGELEGT,
+    Change.NACHFOLGER,
+    Change.AUSDIFFERENZIERT,
+)
+
+
+def version_chain(old: CatalogueVersion, new: CatalogueVersion) -> list[CatalogueVersion]:
+    """The versions after `old` up to `new`, following predecessors; empty if they are the same."""
+    chain, node = [], new
+    while node is not None and node.pk != old.pk:
+        chain.append(node)
+        node = node.predecessor
+    if node is None:
+        raise ValidationError(
+            {"catalogue_version": f"Die Katalogversion „{new}“ stammt nicht von „{old}“ ab; keine Übernahme möglich."}
+        )
+    return list(reversed(chain))
+
+
+def sources_in(version: CatalogueVersion) -> dict[int, list[int]]:
+    """For each entry of `version`: the entries of its predecessor its values come from."""
+    sources = defaultdict(list)
+    for pk, predecessor in version.entries.filter(predecessor__isnull=False).values_list("pk", "predecessor_id"):
+        sources[pk].append(predecessor)
+    merges = CatalogueChange.objects.filter(version=version, kind=Change.ZUSAMMENGELEGT)
+    for successor, entry in merges.values_list("successor_id", "entry_id"):
+        if entry not in sources[successor]:
+            sources[successor].append(entry)
+    return sources
+
+
+def _most_advanced(candidates: list[Assessment]) -> Assessment:
+    return max(
+        candidates,
+        key=lambda a: (STATUS_RANK[a.status], a.maturity_level.value if a.maturity_level_id else -1, -a.pk),
+    )
+
+
+@transaction.atomic
+def open_round(
+    organisation: Organisation,
+    year: int,
+    catalogue_version: CatalogueVersion,
+    maturity_scale: MaturityScale | None = None,
+    deadline=None,
+) -> SurveyRound:
+    """Create the round and carry the latest earlier round's assessments into it."""
+    previous = organisation.rounds.filter(year__lt=year).order_by("-year").select_related("catalogue_version").first()
+    scale = maturity_scale or (previous.maturity_scale if previous else organisation.maturity_scale)
+    if scale is None:
+        raise ValidationError({"maturity_scale": "Bitte eine Reifegradskala wählen."})
+    if organisation.rounds.filter(year=year).exists():
+        raise ValidationError({"year": f"Für {year} gibt es schon eine Erhebungsrunde."})
+    chain = version_chain(previous.catalogue_version, catalogue_version) if previous else []
+    new_round = SurveyRound(
+        organisation=organisation,
+        year=year,
+        catalogue_version=catalogue_version,
+        maturity_scale=scale,
+        deadline=deadline,
+    )
+    new_round.full_clean()
+    new_round.save()
+    if previous is not None:
+        _carry(previous, new_round, chain)
+    return new_round
+
+
+def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueVersion]) -> None:
+    current = {a.leika_entry_id: a for a in previous.assessments.select_related("maturity_level")}
+    # Follow the catalogue version by version: after each step `current` holds, per entry of that version,
+    # the assessment of the previous round whose values it takes.
+    for version in chain:
+        following = {}
+        for entry_id, source_ids in sources_in(version).items():
+            candidates = [current[s] for s in source_ids if s in current]
+            if candidates:
+                following[entry_id] = _most_advanced(candidates)
+        current = following
+    same_scale = previous.maturity_scale_id == new_round.maturity_scale_id
+    rows = []
+    for entry_id, source in current.items():
+        row = Assessment(round=new_round, leika_entry_id=entry_id, carried_over_from=source)
+        for name in CARRIED_FIELDS:
+            setattr(row, name, getattr(source, name))
+        row.maturity_level_id = source.maturity_level_id if same_scale else None
+        rows.append(row)
+    Assessment.objects.bulk_create(rows, batch_size=2000)
+
+
+@dataclass
+class CarryOverReport:
+    round: SurveyRound
+    previous: SurveyRound | None
+    classes: dict[str, list[Assessment]] = field(default_factory=dict)
+    withdrawn: list[CatalogueChange] = field(default_factory=list)
+    new_out_of_scope: list[LeikaEntry] = field(default_factory=list)
+
+    @property
+    def carried(self) -> int:
+        return sum(len(rows) for rows in self.classes.values())
+
+
+def carry_over_report(round_obj: SurveyRound) -> CarryOverReport:
+    """Each carry-over class with its count and entries, the withdrawn entries to review, and new ones outside scope."""
+    previous = round_obj.organisation.rounds.filter(year__lt=round_obj.year).order_by("-year").select_related().first()
+    report = CarryOverReport(round_obj, previous, {kind: [] for kind in REPORT_CLASSES})
+    rows = (
+        round_obj.assessments.filter(carried_over_from__isnull=False)
+        .select_related("leika_entry", "department", "carried_over_from__leika_entry")
+        .order_by("leika_entry__key")
+    )
+    same_version = previous is not None and previous.catalogue_version_id == round_obj.catalogue_version_id
+    merged_targets = set(
+        CatalogueChange.objects.filter(version=round_obj.catalogue_version, kind=Change.ZUSAMMENGELEGT).values_list(
+            "successor_id", flat=True
+        )
+    )
+    for row in rows:
+        if same_version:
+            kind = Change.UNVERAENDERT
+        elif row.leika_entry_id in merged_targets:
+            kind = Change.ZUSAMMENGELEGT
+        else:
+            kind = row.leika_entry.change or Change.UNVERAENDERT
+        report.classes.setdefault(kind, []).append(row)
+    if previous is not None and not same_version:
+        in_scope = previous.assessments.values("leika_entry_id")
+        report.withdrawn = list(
+            CatalogueChange.objects.filter(
+                version=round_obj.catalogue_version, kind=Change.ENTFALLEN, entry_id__in=in_scope
+            ).select_related("entry")
+        )
+        report.new_out_of_scope = list(
+            round_obj.catalogue_version.entries.filter(change=Change.NEU).exclude(assessments__round=round_obj)
+        )
+    return report
