@@ -88,9 +88,6 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Django 6 will assume https for scheme-less URLs in URLField forms; opt in now (online service links).
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 LANGUAGE_CODE = "de"
 LANGUAGES = [("de", "Deutsch")]
 TIME_ZONE = "Europe/Berlin"
@@ -109,3 +106,6 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 
 # Demo accounts have the password "demo": never allowed where DEBUG is off, whatever the variable says.
 ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)
+
+# Uploaded import files wait here between preview and confirmation (never served; deleted after confirming).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "imports"))

@@ -174,3 +174,18 @@ def test_load_demo_twice_changes_nothing(demo):
     call_command("load_demo", stdout=io.StringIO())
     assert model_counts() == before
     assert status_counts(2024) == before_statuses
+
+
+def test_the_2024_catalogue_explains_the_split_families_through_its_crosswalk(demo):
+    version = round_of(2024).catalogue_version
+    assert version.predecessor == round_of(2023).catalogue_version
+    jagdschein = version.entries.family(JAGDSCHEIN)
+    assert jagdschein.filter(change="ausdifferenziert").count() == 95
+    residence = version.entries.family(AUFENTHALTSERLAUBNIS)
+    split = version.changes.get(entry__key=AUFENTHALTSERLAUBNIS + "002000")
+    assert split.kind == "aufgeteilt"
+    assert residence.filter(change="nachfolger", predecessor=split.entry).count() > 0
+    assert residence.exclude(change__in=["unveraendert", "umbenannt"]).count() == 181 - 5
+    counted = version.changes.count()
+    assert counted == round_of(2023).assessments.count()
+    assert version.changes.filter(kind="entfallen").count() == 10

@@ -14,12 +14,14 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from leika.catalogue import create_version
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg import reference
 from ozg.choices import EfaKind, LageKind
 from ozg.models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 
+from ..carryover import open_round
 from ..choices import Channel, DepartmentRoleKind, OrganisationKind, OrganisationRole, PlanState, ProjectState, Status
 from ..models import Assessment, Department, DepartmentRole, ITProject, Membership, Organisation, OzgPlan, SurveyRound
 from . import kreis_catalogue as kc
@@ -481,17 +483,18 @@ class KreisDemo:
     def _write(self) -> None:
         scale = MaturityScale.objects.get(code=reference.SCALE_OZG_1_1)
         levels = {level.value: level for level in scale.levels.all()}
-        version_2023 = CatalogueVersion.objects.create(
+        version_2023 = CatalogueVersion(
             name="LeiKa 2023 (Demo-Auszug)",
             valid_from=datetime.date(2023, 1, 1),
             source="Demo-Daten: nachgebildeter Auszug des Leistungskatalogs für einen Kreis",
         )
-        version_2024 = CatalogueVersion.objects.create(
+        version_2024 = CatalogueVersion(
             name="LeiKa 2024 (Demo-Auszug)",
             valid_from=datetime.date(2024, 1, 1),
             source="Demo-Daten: nachgebildeter Auszug des Leistungskatalogs für einen Kreis",
         )
         entries_2023 = self._write_entries(version_2023, self.services_2023, 2023)
+        version_2024.predecessor = version_2023
         entries_2024 = self._write_entries(version_2024, self.services_2024, 2024)
         projects = self._write_projects()
         efa = self._efa_offers()
@@ -512,51 +515,27 @@ class KreisDemo:
         self._write_assessments(
             round_2023, self.services_2023, entries_2023, levels, projects, efa, confirmed=_at(2023, 4, 14)
         )
-        assessments_2024 = self._write_assessments(
+        self._write_assessments(
             round_2024, self.services_2024, entries_2024, levels, projects, efa, confirmed=_at(2024, 4, 12)
         )
         SurveyRound.objects.filter(pk__in=[round_2023.pk, round_2024.pk]).update(is_closed=True)
-        round_2025 = SurveyRound.objects.create(
-            organisation=self.org,
-            year=2025,
-            catalogue_version=version_2024,
-            maturity_scale=scale,
-            deadline=datetime.date(2025, 6, 30),
-        )
-        Assessment.objects.bulk_create(
-            [
-                Assessment(
-                    round=round_2025,
-                    leika_entry=a.leika_entry,
-                    department=a.department,
-                    status=a.status,
-                    maturity_level=a.maturity_level,
-                    efa_kind=a.efa_kind,
-                    efa_offer=a.efa_offer,
-                    channel=a.channel,
-                    online_service_url=a.online_service_url,
-                    it_project=a.it_project,
-                    justification=a.justification,
-                    carried_over_from=a,
-                )
-                for a in assessments_2024
-            ]
-        )
+        # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
+        open_round(self.org, 2025, version_2024, scale, deadline=datetime.date(2025, 6, 30))
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
 
     def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:
-        entries = LeikaEntry.objects.bulk_create(
+        # Saved with its crosswalk to the previous version, exactly as an import would.
+        by_key, _ = create_version(
+            version,
             [
                 LeikaEntry(
-                    version=version,
                     key=s.key,
                     name=(s.name_2024 or s.name) if year == 2024 else s.name,
                     typisierung=s.typisierung,
                 )
                 for s in sorted(services, key=lambda s: s.key)
-            ]
+            ],
         )
-        by_key = {e.key: e for e in entries}
         links = []
         through = OzgLeistung.leika_entries.through
         for service in services:

@@ -1,0 +1,136 @@
+"""Imports in the browser: upload, a preview that writes nothing, then confirm; crosswalk and carry-over pages."""
+
+import datetime
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from leika.models import CatalogueVersion, LeikaEntry
+from monitoring.choices import OrganisationKind, OrganisationRole, Status
+from monitoring.models import Assessment, Department, Membership, Organisation, SurveyRound
+from ozg.models import MaturityScale
+
+from .test_import_commands import V1, V2, fim_csv, snapshot
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def it_office(django_user_model, settings, tmp_path):
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    org = Organisation.objects.create(
+        name="Kreis Muster", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
+    )
+    user = django_user_model.objects.create_user("it", password="x")
+    Membership.objects.create(user=user, organisation=org, role=OrganisationRole.IT_STEUERUNG)
+    return user, org
+
+
+def upload(client, content: bytes, name="katalog.csv", **fields):
+    data = {"kind": "leika", "version_name": "2024", "file": SimpleUploadedFile(name, content), **fields}
+    return client.post(reverse("import_start"), data)
+
+
+def test_anonymous_visitors_are_sent_to_login(client):
+    response = client.get(reverse("import_start"))
+    assert response.status_code == 302 and "/anmelden/" in response["Location"]
+
+
+def test_staff_without_the_it_office_role_may_not_import(client, django_user_model, it_office):
+    _, org = it_office
+    editor = django_user_model.objects.create_user("editor", password="x")
+    Membership.objects.create(user=editor, organisation=org, role=OrganisationRole.MITARBEIT)
+    client.force_login(editor)
+    assert client.get(reverse("import_start")).status_code == 403
+    assert upload(client, fim_csv(V1)).status_code == 403
+    assert CatalogueVersion.objects.count() == 0
+
+
+def test_the_preview_counts_but_writes_nothing_and_confirming_writes(client, it_office, tmp_path):
+    client.force_login(it_office[0])
+    before = snapshot()
+    response = upload(client, fim_csv(V1))
+    assert response.status_code == 200
+    assert snapshot() == before
+    lines = dict(response.context["outcome"].lines)
+    assert lines["neu"] == len(V1)
+    token = response.context["token"]
+    response = client.post(reverse("import_confirm", args=[token]))
+    assert response.status_code == 302
+    version = CatalogueVersion.objects.get(name="2024")
+    assert response["Location"] == reverse("crosswalk", args=[version.pk])
+    assert version.entries.count() == len(V1)
+    assert not list((tmp_path / "uploads").iterdir()), "the stored upload is removed after confirming"
+    # The token is used up: confirming twice does not import twice.
+    assert client.post(reverse("import_confirm", args=[token])).status_code == 404
+
+
+def test_a_bad_file_shows_row_and_field_and_writes_nothing(client, it_office, tmp_path):
+    client.force_login(it_office[0])
+    before = snapshot()
+    response = upload(client, fim_csv([("9900100100000", "Zu kurz")]))
+    assert response.status_code == 200
+    assert response.context["failed"]
+    assert "Zeile 2, Spalte „Schluessel“" in response.content.decode()
+    assert snapshot() == before
+    assert not list((tmp_path / "uploads").iterdir())
+
+
+def test_the_form_names_missing_fields_in_german(client, it_office):
+    client.force_login(it_office[0])
+    response = client.post(reverse("import_start"), {"kind": "leika", "file": SimpleUploadedFile("a.csv", b"x")})
+    assert "Bitte einen Namen für die neue Katalogversion angeben." in response.content.decode()
+    response = client.post(reverse("import_start"), {"kind": "ozg", "file": SimpleUploadedFile("a.exe", b"x")})
+    assert "Bitte eine CSV- oder XLSX-Datei hochladen." in response.content.decode()
+
+
+def test_the_crosswalk_page_shows_the_classes_and_their_entries(client, it_office, tmp_path):
+    client.force_login(it_office[0])
+    client.post(reverse("import_confirm", args=[upload(client, fim_csv(V1), version_name="2023").context["token"]]))
+    CatalogueVersion.objects.filter(name="2023").update(valid_from=datetime.date(2023, 1, 1))
+    client.post(reverse("import_confirm", args=[upload(client, fim_csv(V2)).context["token"]]))
+    version = CatalogueVersion.objects.get(name="2024")
+    response = client.get(reverse("crosswalk", args=[version.pk]))
+    counts = {label: count for _, label, count in response.context["counts"]}
+    assert counts["aufgeteilt"] == 1 and counts["ausdifferenziert"] == 2 and counts["entfallen"] == 3
+    response = client.get(reverse("crosswalk", args=[version.pk]), {"klasse": "entfallen"})
+    page = response.content.decode()
+    assert "99004001000000" in page and "Sperrmüll" in page
+    response = client.get(reverse("crosswalk", args=[version.pk]), {"klasse": "nachfolger"})
+    assert [e.key for e in response.context["page"]] == ["99003001002001", "99003001002002"]
+
+
+def test_online_services_are_proposed_and_applied_only_after_confirming(client, it_office, tmp_path):
+    user, org = it_office
+    client.force_login(user)
+    version = CatalogueVersion.objects.create(name="2024", valid_from=datetime.date(2024, 1, 1))
+    entries = [LeikaEntry.objects.create(version=version, key=k, name=n) for k, n in V1[:3]]
+    department = Department.objects.create(organisation=org, code="A 32", name="Ordnungsamt")
+    scale = MaturityScale.objects.get(code="ozg-1-1")
+    round_obj = SurveyRound.objects.create(organisation=org, year=2024, catalogue_version=version, maturity_scale=scale)
+    for entry in entries:
+        Assessment.objects.create(round=round_obj, leika_entry=entry, department=department, status=Status.PDF)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Name", "Nummer", "Onlinedienst (übergeordnet)", "Live", "Landingpage", "Direktlink", "Stelle"])
+    sheet.append(["Hundesteuer", 99001001000000, "", "Ja", "/antrag/hundesteuer/", None, "Kommune"])
+    sheet.append(["Jagdschein", 99002001000000, "", "Nein", "/antrag/jagd/", None, "Kommune"])
+    sheet.append(["Unbekannt", 99999999000000, "", "Ja", None, "/antrag/x/", "Kommune"])
+    path = tmp_path / "wsp.xlsx"
+    book.save(path)
+    response = client.post(
+        reverse("import_start"),
+        {"kind": "online", "organisation": org.pk, "file": SimpleUploadedFile("wsp.xlsx", path.read_bytes())},
+    )
+    assert response.status_code == 200, response.context.get("errors")
+    outcome = response.context["outcome"]
+    assert [p.assessment.leika_entry.key for p in outcome.proposals] == ["99001001000000"]
+    assert [key for _, key, _ in outcome.unknown] == ["99999999000000"]
+    assert not Assessment.objects.filter(status=Status.DIGITAL).exists()
+    client.post(reverse("import_confirm", args=[response.context["token"]]))
+    digital = Assessment.objects.get(status=Status.DIGITAL)
+    assert digital.leika_entry.key == "99001001000000"
+    assert digital.online_service_url == "https://www.service.wirtschaft.nrw/antrag/hundesteuer/"
+    assert digital.confirmed_at is None
