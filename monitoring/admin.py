@@ -4,6 +4,7 @@ The domain rules live in the models; the admin only keeps closed rounds read-onl
 fixed number of queries however many rows it shows.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_user_model
@@ -12,9 +13,11 @@ from django.db.models import Count
 
 from accounts.admin import UserAdmin
 
+from .editing import ROW_RELATIONS, record_admin_change, snapshot
 from .models import (
     CLOSED_ROUND_MESSAGE,
     Assessment,
+    AssessmentChange,
     ClosedRoundError,
     Department,
     DepartmentRole,
@@ -22,7 +25,9 @@ from .models import (
     Membership,
     Organisation,
     OzgPlan,
+    Question,
     SurveyRound,
+    TablePreference,
 )
 
 
@@ -197,8 +202,32 @@ def _closed_round_of(obj) -> bool:
     return obj is not None and obj.round.is_closed
 
 
+class AssessmentAdminForm(forms.ModelForm):
+    """Carries the version the page was drawn with, so that a save over someone else's change is refused."""
+
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["seen_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("seen_version")
+        if self.instance.pk and seen is not None:
+            stored = Assessment.objects.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            if stored != seen:
+                raise forms.ValidationError(
+                    "Diese Bewertung wurde inzwischen von anderen geändert. Bitte die Seite neu laden; "
+                    "Ihre Eingaben wurden nicht gespeichert."
+                )
+        return cleaned
+
+
 @admin.register(Assessment)
 class AssessmentAdmin(admin.ModelAdmin):
+    form = AssessmentAdminForm
     list_display = [
         "round",
         "leika_key",
@@ -263,6 +292,17 @@ class AssessmentAdmin(admin.ModelAdmin):
     ]
     actions = ["delete_selected"]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return [*fieldsets, ("", {"fields": ["seen_version"], "classes": ["hidden"]})] if obj else fieldsets
+
+    def save_model(self, request, obj, form, change):
+        """Every path records its changes: the admin's edits enter the history with their old values."""
+        before = snapshot(Assessment.objects.select_related(*ROW_RELATIONS).get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        if change:
+            record_admin_change(request.user, obj, before)
+
     def get_queryset(self, request):
         # The autocomplete of carried_over_from names assessments by entry, round and organisation. The
         # changelist skips list_select_related once the queryset selects anything, so this covers the columns too.
@@ -308,6 +348,42 @@ class AssessmentAdmin(admin.ModelAdmin):
 
     def _refuse_delete(self, request, reason: str) -> None:
         self.message_user(request, f"Es wurde nichts gelöscht. {reason}", level=messages.ERROR)
+
+
+@admin.register(AssessmentChange)
+class AssessmentChangeAdmin(admin.ModelAdmin):
+    """The history is written by the application only; here it can be searched and read (and deleted with its row)."""
+
+    list_display = ["at", "assessment", "user", "source", "version"]
+    list_filter = ["source", ("assessment__department", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["assessment__leika_entry", "assessment__round__organisation", "user"]
+    search_fields = ["assessment__leika_entry__key__startswith", "assessment__leika_entry__name", "comment"]
+    show_full_result_count = False
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["assessment", "asked_by", "asked_at", "answered_at"]
+    list_filter = [("answered_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["assessment__leika_entry", "assessment__round__organisation", "asked_by"]
+    search_fields = ["assessment__leika_entry__key__startswith", "assessment__leika_entry__name", "text", "answer"]
+    autocomplete_fields = ["assessment", "asked_by", "answered_by"]
+    readonly_fields = ["asked_at"]
+
+
+@admin.register(TablePreference)
+class TablePreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "table"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "table"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(OzgPlan)

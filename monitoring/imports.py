@@ -156,7 +156,7 @@ def _run(job: dict, user, *, dry_run: bool) -> Outcome:
     outcome.proposals = plan.proposals
     outcome.unknown = plan.unknown
     if not dry_run:
-        applied = apply_online_services(plan)
+        applied = apply_online_services(plan, user, job["filename"])
         outcome.notes.append(f"{applied} Bewertungen auf Digital (Landesportal) gesetzt; sie warten auf Bestätigung.")
         outcome.target_url = reverse("overview")
     return outcome

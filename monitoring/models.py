@@ -322,6 +322,8 @@ class Assessment(models.Model):
     confirmed_at = models.DateTimeField("zuletzt bestätigt am", null=True, blank=True)
     created_at = models.DateTimeField("angelegt am", auto_now_add=True)
     updated_at = models.DateTimeField("geändert am", auto_now=True)
+    # Raised by every edit through monitoring.editing; an edit based on an older number is refused (no lost update).
+    version = models.PositiveIntegerField("Bearbeitungsstand", default=1, editable=False)
 
     objects = AssessmentQuerySet.as_manager()
 
@@ -435,6 +437,99 @@ class Assessment(models.Model):
             if errors:
                 first = "; ".join(f"{m}" for messages in errors.values() for m in messages)
                 raise ValidationError(f"Zeile {position} ({obj.leika_entry.key}): {first}", code="invalid_row")
+
+
+class ChangeSource(models.TextChoices):
+    PAGE = "seite", "Detailseite"
+    INLINE = "zeile", "Bearbeitung in der Liste"
+    BULK = "sammel", "Sammelbearbeitung"
+    CONFIRM = "bestaetigung", "Bestätigung"
+    IMPORT = "import", "Import"
+    ADMIN = "admin", "Verwaltung"
+
+
+class AssessmentChange(models.Model):
+    """One recorded change of an assessment: who, when, through which path, each field's old and new value."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="changes", verbose_name="Bewertung"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Benutzer_in",
+    )
+    at = models.DateTimeField("Zeitpunkt", db_index=True)
+    source = models.CharField("Weg", max_length=20, choices=ChangeSource.choices)
+    version = models.PositiveIntegerField("Bearbeitungsstand danach")
+    # [{"field": name, "label": verbose name, "old": shown old value, "new": shown new value}, ...]
+    fields = models.JSONField("Änderungen", default=list, blank=True)
+    comment = models.TextField("Kommentar", blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = "Änderung einer Bewertung"
+        verbose_name_plural = "Änderungen von Bewertungen"
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["assessment", "version"])]
+
+    def __str__(self):
+        return f"{self.assessment} – {self.get_source_display()} ({self.at:%d.%m.%Y %H:%M})"
+
+
+class Question(models.Model):
+    """A Rückfrage of the IT office on an assessment and the department's answer."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="questions", verbose_name="Bewertung"
+    )
+    text = models.TextField("Rückfrage", max_length=2000)
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="gestellt von"
+    )
+    asked_at = models.DateTimeField("gestellt am", auto_now_add=True)
+    answer = models.TextField("Antwort", blank=True, max_length=2000)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="beantwortet von",
+    )
+    answered_at = models.DateTimeField("beantwortet am", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "Rückfrage"
+        verbose_name_plural = "Rückfragen"
+        ordering = ["-asked_at", "-pk"]
+
+    def __str__(self):
+        return f"Rückfrage zu {self.assessment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class TablePreference(models.Model):
+    """The columns a user chose for a list page, remembered across sessions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="table_preferences", verbose_name="Benutzer_in"
+    )
+    table = models.CharField("Tabelle", max_length=50)
+    columns = models.JSONField("Spalten", default=list)
+
+    class Meta:
+        verbose_name = "Spaltenauswahl"
+        verbose_name_plural = "Spaltenauswahlen"
+        constraints = [models.UniqueConstraint(fields=["user", "table"], name="table_preference_unique")]
+
+    def __str__(self):
+        return f"{self.user}: {self.table}"
 
 
 QUARTER_PATTERN = re.compile(r"^(20\d\d)-Q([1-4])$")

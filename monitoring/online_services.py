@@ -14,7 +14,8 @@ from leika.keys import KEY_PATTERN
 from leika.tabular import Column, ImportFailed, RowError, read_table
 
 from .choices import Channel, Status
-from .models import Assessment, Organisation, SurveyRound
+from .editing import RowsInvalid, apply_changes
+from .models import Assessment, ChangeSource, Organisation, SurveyRound
 
 PORTAL_BASE_URL = "https://www.service.wirtschaft.nrw"
 COLUMNS = [
@@ -110,19 +111,21 @@ def plan_online_services(source: FileSource, organisation: Organisation, base_ur
 
 
 @transaction.atomic
-def apply_online_services(plan: OnlineServicePlan) -> int:
-    """Set the proposed rows to Digital via the Land portal; they then await the department's confirmation."""
-    rows = []
-    for proposal in plan.proposals:
-        row = proposal.assessment
-        row.status = Status.DIGITAL
-        row.channel = Channel.LAND_BUND_PORTAL
-        row.online_service_url = proposal.url
-        row.confirmed_at = None
-        row.confirmed_by = None
-        rows.append(row)
-    Assessment.validate_many(rows)
-    Assessment.objects.bulk_update(
-        rows, ["status", "channel", "online_service_url", "confirmed_at", "confirmed_by"], batch_size=1000
-    )
-    return len(rows)
+def apply_online_services(plan: OnlineServicePlan, user=None, source_name: str = "") -> int:
+    """Set the proposed rows to Digital via the Land portal; they then await the department's confirmation.
+
+    Written through the editing path, so each row's change enters its history (source: import).
+    """
+    try:
+        result = apply_changes(
+            user,
+            [proposal.assessment.pk for proposal in plan.proposals],
+            {"status": Status.DIGITAL, "channel": Channel.LAND_BUND_PORTAL},
+            per_row={proposal.assessment.pk: {"online_service_url": proposal.url} for proposal in plan.proposals},
+            source=ChangeSource.IMPORT,
+            comment=f"Onlinedienste-Liste {source_name}".strip(),
+            confirmation="clear",
+        )
+    except RowsInvalid as invalid:
+        raise ImportFailed([RowError(None, None, line) for line in invalid.lines()]) from None
+    return result.changed

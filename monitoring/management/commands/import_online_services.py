@@ -1,5 +1,7 @@
 """`manage.py import_online_services FILE --organisation ID`: a portal's live services as proposals."""
 
+from pathlib import Path
+
 from django.core.management.base import CommandParser
 
 from leika.commandline import ImportCommand
@@ -43,5 +45,5 @@ class Command(ImportCommand):
             if answer.strip().casefold() not in {"j", "ja", "y", "yes"}:
                 self.stderr.write("Nichts geändert.")
                 return
-        applied = apply_online_services(plan)
+        applied = apply_online_services(plan, source_name=Path(options["file"]).name)
         self.stdout.write(f"übernommen: {applied}")

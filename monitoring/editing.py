@@ -1,0 +1,230 @@
+"""Every write to an assessment's values goes through here: rules, version check and history in one transaction.
+
+An editor's change is based on the version of the row they saw (`versions`: the row's version number when the page
+was drawn) or on the moment they drew a list (`seen_at`, for "all rows matching the filter"). When someone else has
+changed a row since, nothing is written and `EditConflict` says who changed what, so that nothing is lost silently.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Assessment, AssessmentChange, ChangeSource, ClosedRoundError
+
+# The values a department reports; everything else of an assessment is structure (round, entry, department).
+EDITABLE_FIELDS = (
+    "status",
+    "maturity_level",
+    "efa_kind",
+    "efa_offer",
+    "channel",
+    "online_service_url",
+    "it_project",
+    "justification",
+)
+ROW_RELATIONS = (
+    "round__organisation",
+    "round__catalogue_version",
+    "round__maturity_scale",
+    "leika_entry",
+    "department",
+    "maturity_level",
+    "efa_offer",
+    "it_project",
+)
+
+
+def shown(assessment: Assessment, name: str) -> str:
+    """A field's value as the pages show it (labels of choices, names of related records)."""
+    model_field = Assessment._meta.get_field(name)
+    if model_field.choices:
+        return getattr(assessment, f"get_{name}_display")() if getattr(assessment, name) else ""
+    value = getattr(assessment, name)
+    return "" if value is None else str(value)
+
+
+def snapshot(assessment: Assessment) -> dict[str, str]:
+    return {name: shown(assessment, name) for name in EDITABLE_FIELDS}
+
+
+def field_changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": name,
+            "label": str(Assessment._meta.get_field(name).verbose_name),
+            "old": before[name],
+            "new": after[name],
+        }
+        for name in EDITABLE_FIELDS
+        if before[name] != after[name]
+    ]
+
+
+@dataclass
+class Conflict:
+    """A row someone else changed after the editor saw it, with what they changed."""
+
+    assessment: Assessment
+    changes: list[AssessmentChange]
+
+    def lines(self) -> list[str]:
+        lines = []
+        for change in self.changes:
+            who = change.user.get_full_name() or change.user.get_username() if change.user else "unbekannt"
+            when = timezone.localtime(change.at).strftime("%d.%m.%Y %H:%M")
+            what = "; ".join(f"{f['label']}: „{f['old']}“ → „{f['new']}“" for f in change.fields) or "bestätigt"
+            lines.append(f"{who} am {when} ({change.get_source_display()}): {what}")
+        return lines or ["Die Zeile wurde inzwischen geändert."]
+
+
+class EditConflict(Exception):
+    def __init__(self, conflicts: list[Conflict]):
+        super().__init__(f"{len(conflicts)} Zeile(n) wurden inzwischen von anderen geändert.")
+        self.conflicts = conflicts
+
+
+class RowsInvalid(Exception):
+    """The rules refuse some rows; `errors` maps each refused assessment to its field errors."""
+
+    def __init__(self, errors: dict[Assessment, dict[str, list[str]]]):
+        super().__init__(f"{len(errors)} Zeile(n) verletzen die Regeln.")
+        self.errors = errors
+
+    def lines(self) -> list[str]:
+        lines = []
+        for assessment, fields in self.errors.items():
+            for name, messages in fields.items():
+                label = "Zeile" if name == NON_FIELD_ERRORS else str(Assessment._meta.get_field(name).verbose_name)
+                for message in messages:
+                    lines.append(f"{assessment.leika_entry.key} {assessment.leika_entry.name}, {label}: {message}")
+        return lines
+
+
+@dataclass
+class EditResult:
+    assessments: list[Assessment] = field(default_factory=list)
+    changed: int = 0  # rows whose values changed (the others were confirmed as they are)
+
+
+def _conflicts(rows, versions, seen_at) -> list[Conflict]:
+    stale = [
+        row
+        for row in rows
+        if (versions is not None and row.version != versions.get(row.pk))
+        or (seen_at is not None and row.updated_at > seen_at)
+    ]
+    if not stale:
+        return []
+    by_row: dict[int, list[AssessmentChange]] = {row.pk: [] for row in stale}
+    changes = AssessmentChange.objects.filter(assessment__in=stale).select_related("user").order_by("at", "pk")
+    for change in changes:
+        seen_version = versions.get(change.assessment_id) if versions is not None else None
+        newer = change.version > seen_version if seen_version is not None else change.at > seen_at
+        if newer:
+            by_row[change.assessment_id].append(change)
+    return [Conflict(row, by_row[row.pk]) for row in stale]
+
+
+def apply_changes(
+    user,
+    assessments: Iterable[int] | Iterable[Assessment],
+    values: Mapping[str, object] | None = None,
+    *,
+    per_row: Mapping[int, Mapping[str, object]] | None = None,
+    versions: Mapping[int, int] | None = None,
+    seen_at: datetime | None = None,
+    source: str = ChangeSource.PAGE,
+    comment: str = "",
+    confirmation: str = "set",
+) -> EditResult:
+    """Set `values` (the same for every row) and `per_row` values, check, write, record; all or nothing.
+
+    Without `versions` or `seen_at` no conflict check is made (imports confirmed by the IT office, the admin).
+    `confirmation`: "set" (saving a row confirms it for the round; a row saved unchanged is recorded as confirmed),
+    "keep", or "clear" (values proposed by someone else await the department's confirmation). With "keep" and
+    "clear", rows whose values do not change are left alone.
+    """
+    if confirmation not in ("set", "keep", "clear"):
+        raise ValueError(f"confirmation: {confirmation!r}")
+    values = dict(values or {})
+    per_row = per_row or {}
+    unknown = (set(values) | {name for row in per_row.values() for name in row}) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    ids = [getattr(a, "pk", a) for a in assessments]
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Assessment.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related(*ROW_RELATIONS)
+            .order_by("pk")
+        )
+        closed = {str(row.round) for row in rows if row.round.is_closed}
+        if closed:
+            raise ClosedRoundError(", ".join(sorted(closed)))
+        conflicts = _conflicts(rows, versions, seen_at)
+        if conflicts:
+            raise EditConflict(conflicts)
+        befores, errors = {}, {}
+        for row in rows:
+            befores[row.pk] = snapshot(row)
+            for name, value in {**values, **per_row.get(row.pk, {})}.items():
+                setattr(row, name, value)
+            row.justification = (row.justification or "").strip()
+            row_errors = row.rule_errors(row.round)
+            if row_errors:
+                errors[row] = row_errors
+        if errors:
+            raise RowsInvalid(errors)
+        history, written_rows = [], []
+        for row in rows:
+            changes = field_changes(befores[row.pk], snapshot(row))
+            if not changes and confirmation != "set":
+                continue
+            written_rows.append(row)
+            row.version += 1
+            row.updated_at = now
+            if confirmation == "set":
+                row.confirmed_by, row.confirmed_at = user, now
+            elif confirmation == "clear":
+                row.confirmed_by, row.confirmed_at = None, None
+            history.append(
+                AssessmentChange(
+                    assessment=row,
+                    user=user,
+                    at=now,
+                    source=source if changes else ChangeSource.CONFIRM,
+                    version=row.version,
+                    fields=changes,
+                    comment=comment.strip(),
+                )
+            )
+        written = set(values) | {name for row in per_row.values() for name in row}
+        meta = ["version", "updated_at"] + (["confirmed_by", "confirmed_at"] if confirmation != "keep" else [])
+        if written_rows:
+            Assessment.objects.bulk_update(written_rows, [*sorted(written), "justification", *meta], batch_size=1000)
+            AssessmentChange.objects.bulk_create(history, batch_size=1000)
+    return EditResult(rows, sum(bool(change.fields) for change in history))
+
+
+def record_admin_change(user, assessment: Assessment, before: Mapping[str, str], comment: str = "") -> None:
+    """The admin saves through ModelAdmin; this adds the history entry and raises the version like every path."""
+    changes = field_changes(before, snapshot(assessment))
+    if not changes:
+        return
+    Assessment.objects.filter(pk=assessment.pk).update(version=assessment.version + 1)
+    assessment.version += 1
+    AssessmentChange.objects.create(
+        assessment=assessment,
+        user=user,
+        at=timezone.now(),
+        source=ChangeSource.ADMIN,
+        version=assessment.version,
+        fields=changes,
+        comment=comment,
+    )
