@@ -1,7 +1,9 @@
 """Who may see which organisation; every view narrows its querysets through here."""
 
-from .choices import OrganisationRole
-from .models import Organisation
+from django.db.models import Q
+
+from .choices import DepartmentRoleKind, OrganisationRole
+from .models import Assessment, Department, Organisation
 
 
 def visible_organisations(user):
@@ -36,3 +38,53 @@ def find_organisation(value: str) -> Organisation | None:
     if value.isdigit():
         return Organisation.objects.filter(pk=value).first()
     return None
+
+
+# --- assessments: who reads and who edits which rows --------------------------------------------------------------
+
+
+def _department_scope(user, prefix: str, roles) -> Q:
+    """Rows of the user's departments with one of `roles`, or of every organisation where the user is IT office."""
+    it_office = Q(
+        **{
+            f"{prefix}organisation__memberships__user": user,
+            f"{prefix}organisation__memberships__role": OrganisationRole.IT_STEUERUNG,
+        }
+    )
+    own = Q(**{f"{prefix}roles__user": user, f"{prefix}roles__role__in": roles})
+    return it_office | own
+
+
+def readable_departments(user):
+    if not user.is_authenticated:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    return Department.objects.filter(
+        pk__in=Department.objects.filter(_department_scope(user, "", DepartmentRoleKind.values)).values("pk")
+    )
+
+
+def editable_departments(user):
+    if not user.is_authenticated:
+        return Department.objects.none()
+    if user.is_superuser:
+        return Department.objects.all()
+    return Department.objects.filter(
+        pk__in=Department.objects.filter(_department_scope(user, "", [DepartmentRoleKind.BEARBEITUNG])).values("pk")
+    )
+
+
+def readable_assessments(user):
+    return Assessment.objects.filter(department__in=readable_departments(user))
+
+
+def editable_assessments(user):
+    """Only rows of open rounds: a closed round is read-only for everyone."""
+    return Assessment.objects.filter(department__in=editable_departments(user), round__is_closed=False)
+
+
+def is_it_office(user, organisation) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or it_office_organisations(user).filter(pk=organisation.pk).exists()
+    )
