@@ -8,21 +8,14 @@ the time of re-importing the unchanged file as a share of the first import (goal
 and the peak Python memory of the 50,000-entry import (tracemalloc, measured in a separate untimed run).
 """
 
-import os
 import random
-import sys
 import tempfile
-import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+from common import SHARED, setup_django, throwaway_database, timed
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.db import connection  # noqa: E402
 
@@ -31,7 +24,6 @@ from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry  # noqa: 
 from leika.tabular import read_table  # noqa: E402
 from ozg.importing import OZG_ID_COLUMN, import_leika_with_ozg, import_ozg  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
 VERRICHTUNGEN = ["001", "002", "003", "005", "007", "010", "012", "014", "015", "017"]
 
 
@@ -62,12 +54,6 @@ def clear() -> None:
     CatalogueVersion.objects.all().delete()
 
 
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
-
-
 def baseline(path: Path) -> float:
     """The same rows, already parsed, inserted with a bare bulk_create (only the insert is timed)."""
     entries = _entries(read_table(str(path), path.name, [*LEIKA_COLUMNS, OZG_ID_COLUMN]))
@@ -95,9 +81,7 @@ def measure(label: str, path: Path) -> None:
 
 
 def main() -> None:
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_database("bench_import_catalogue"):
         import_ozg(FileSource(str(SHARED / "kdn2019_ozg.csv"), "kdn2019_ozg.csv"))
         print(f"Datenbank: {connection.vendor}")
         measure("Echter Katalog (KDN 2019)", SHARED / "kdn2019_leika.csv")
@@ -112,8 +96,6 @@ def main() -> None:
             print(
                 f"Spitzenspeicher (Python, tracemalloc) beim Import von 50.000 Einträgen: {peak / 1024 / 1024:.0f} MB"
             )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":
