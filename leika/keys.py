@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
-KEY_PATTERN = re.compile(r"^\d{14}$")
+KEY_PATTERN = re.compile(r"^[0-9]{14}\Z")  # ASCII digits only; \Z: no trailing newline
 
 LO = "LO"
 LOV = "LOV"

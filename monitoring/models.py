@@ -46,7 +46,7 @@ class Organisation(models.Model):
         "Regionalschlüssel",
         max_length=12,
         unique=True,
-        validators=[RegexValidator(r"^\d{12}$", "Der Regionalschlüssel muss aus genau 12 Ziffern bestehen.")],
+        validators=[RegexValidator(r"^[0-9]{12}\Z", "Der Regionalschlüssel muss aus genau 12 Ziffern bestehen.")],
     )
     maturity_scale = models.ForeignKey(
         MaturityScale,
@@ -231,6 +231,10 @@ def _round_labels_closed(round_ids) -> list[str]:
     return [str(r) for r in closed]
 
 
+# Fields a rule of Assessment depends on; a queryset update of one of them is checked row by row.
+RULE_FIELDS = {"round", "leika_entry", "department", "maturity_level", "status", "justification", "it_project"}
+
+
 class AssessmentQuerySet(models.QuerySet):
     """Queryset paths that bypass Model.save() still honour the rules, above all the closed-round lock."""
 
@@ -246,7 +250,29 @@ class AssessmentQuerySet(models.QuerySet):
         if "round_id" in kwargs:
             target_ids.append(kwargs["round_id"])
         self._refuse_closed(target_ids)
+        self._check_rules(kwargs)
         return super().update(**kwargs)
+
+    def _check_rules(self, kwargs) -> None:
+        """Plain values that a rule depends on are checked against each row they would land in.
+
+        Expressions (F(), Case() as bulk_update sends them) cannot be evaluated here; bulk_update checks its rows
+        itself before it sends them.
+        """
+        plain = {
+            name: value
+            for name, value in kwargs.items()
+            if name.removesuffix("_id") in RULE_FIELDS and not hasattr(value, "resolve_expression")
+        }
+        if not plain:
+            return
+        rows = list(self.select_related("leika_entry", "department", "maturity_level", "it_project"))
+        for row in rows:
+            for name, value in plain.items():
+                setattr(row, name, value)
+        Assessment.validate_many(rows)
+        if "justification" in plain and isinstance(plain["justification"], str):
+            kwargs["justification"] = plain["justification"].strip()
 
     update.queryset_only = True
 
@@ -532,7 +558,7 @@ class TablePreference(models.Model):
         return f"{self.user}: {self.table}"
 
 
-QUARTER_PATTERN = re.compile(r"^(20\d\d)-Q([1-4])$")
+QUARTER_PATTERN = re.compile(r"^(20[0-9]{2})-Q([1-4])\Z")
 
 
 def validate_quarter(value: str) -> None:
@@ -578,7 +604,7 @@ class OzgPlan(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self):
-        validate_quarter(self.target_quarter)
+        # The quarter is checked by its field's validator; checking it here again would report it twice.
         scale_id = self.organisation.maturity_scale_id if self.organisation_id else None
         if self.maturity_level_id and scale_id and self.maturity_level.scale_id != scale_id:
             raise ValidationError(

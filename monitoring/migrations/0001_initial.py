@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, unique=True, verbose_name='Name')),
                 ('kind', models.CharField(choices=[('kreis', 'Kreis'), ('kreisfreie_stadt', 'kreisfreie Stadt'), ('kreisangehoerige_stadt', 'kreisangehörige Stadt'), ('gemeinde', 'Gemeinde')], max_length=30, verbose_name='Art')),
-                ('regionalschluessel', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^\\d{12}$', 'Der Regionalschlüssel muss aus genau 12 Ziffern bestehen.')], verbose_name='Regionalschlüssel')),
+                ('regionalschluessel', models.CharField(max_length=12, unique=True, validators=[django.core.validators.RegexValidator('^[0-9]{12}\\Z', 'Der Regionalschlüssel muss aus genau 12 Ziffern bestehen.')], verbose_name='Regionalschlüssel')),
                 ('maturity_scale', models.ForeignKey(blank=True, help_text='Skala, auf der die Organisation den Reifegrad ihrer OZG-Leistungen angibt.', null=True, on_delete=django.db.models.deletion.PROTECT, to='ozg.maturityscale', verbose_name='eigene Reifegradskala')),
             ],
             options={
