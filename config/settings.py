@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "leika",
     "ozg",
     "monitoring",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -95,14 +96,45 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages come from npm (package-lock.json, installed by `make`) and are served by the application itself,
+# never from a CDN: the KERN UX design system under static/kern/, htmx under static/htmx/.
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("kern", NODE_MODULES / "@kern-ux" / "native" / "dist"),
+    ("htmx", NODE_MODULES / "htmx.org" / "dist"),
+]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
+DJANGO_TABLES2_TEMPLATE = "django_tables2/kern.html"
+DJANGO_TABLES2_TABLE_ATTRS = {
+    "class": "kern-table kern-table--small",
+    "thead": {"class": "kern-table__head"},
+    "tbody": {"class": "kern-table__body"},
+    "th": {"class": "kern-table__header", "scope": "col"},
+    "td": {"class": "kern-table__cell"},
+    "tfoot": {"class": "kern-table__footer"},
+}
+
+# Mail: printed to the console in development; SMTP from the environment in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "digitalisierungsmonitor@localhost")
+# Reports of barriers from the form on /barrierefreiheit/ go here; the address is also shown in the statement.
+ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@localhost")
+# The data protection officer of the operating authority, named on /datenschutz/.
+PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "datenschutz@localhost")
 
 # Demo accounts have the password "demo": never allowed where DEBUG is off, whatever the variable says.
 ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)

@@ -1,8 +1,10 @@
-"""URL configuration: login, admin and the monitoring pages."""
+"""URL configuration: login, admin, the public pages (accessibility, privacy) and the monitoring pages."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+
+from pages.views import LogoutView
 
 admin.site.site_header = "Digitalisierungsmonitor – Verwaltung"
 admin.site.site_title = "Digitalisierungsmonitor"
@@ -10,7 +12,8 @@ admin.site.index_title = "Stammdaten und Erhebungen"
 
 urlpatterns = [
     path("anmelden/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("abmelden/", auth_views.LogoutView.as_view(), name="logout"),
+    path("abmelden/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("pages.urls")),
     path("", include("monitoring.urls")),
 ]

@@ -1,0 +1,93 @@
+"""The accessibility statement with its report form, the privacy notice, and logging out with a German notice."""
+
+import logging
+import smtplib
+from datetime import date
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.core.mail import send_mail
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from .forms import BarrierReportForm
+
+logger = logging.getLogger(__name__)
+
+# When the statement was prepared (self-assessment plus the automated browser checks); update on each review.
+STATEMENT_PREPARED = date(2026, 11, 25)
+STATEMENT_REVIEWED = date(2026, 11, 25)
+
+
+def accessibility(request):
+    contact = settings.ACCESSIBILITY_CONTACT_EMAIL
+    if request.method == "POST":
+        form = BarrierReportForm(request.POST)
+        if form.is_valid():
+            try:
+                send_barrier_report(form.cleaned_data, sender=request.user)
+            except (OSError, smtplib.SMTPException):
+                logger.exception("Meldung einer Barriere konnte nicht versendet werden")
+                form.add_error(
+                    None,
+                    f"Ihre Meldung konnte gerade nicht versendet werden. Bitte versuchen Sie es später erneut "
+                    f"oder schreiben Sie direkt an {contact}.",
+                )
+            else:
+                messages.success(
+                    request,
+                    "Vielen Dank, Ihre Meldung ist eingegangen. Wir prüfen die Barriere und melden uns, "
+                    "wenn Sie eine E-Mail-Adresse angegeben haben.",
+                )
+                return redirect(reverse("accessibility") + "#meldung")
+    else:
+        form = BarrierReportForm(initial={"page": request.GET.get("seite", "")[:500]})
+    return render(
+        request,
+        "pages/accessibility.html",
+        {"form": form, "contact": contact, "prepared": STATEMENT_PREPARED, "reviewed": STATEMENT_REVIEWED},
+    )
+
+
+def send_barrier_report(data, sender) -> None:
+    account = sender.get_username() if sender.is_authenticated else "nicht angemeldet"
+    body = "\n".join(
+        [
+            "Über das Formular der Erklärung zur Barrierefreiheit wurde eine Barriere gemeldet.",
+            "",
+            f"Seite: {data['page']}",
+            f"E-Mail für die Antwort: {data['email'] or 'keine angegeben'}",
+            f"Konto: {account}",
+            "",
+            "Beschreibung:",
+            data["description"],
+        ]
+    )
+    send_mail(
+        subject="Digitalisierungsmonitor: Meldung einer Barriere",
+        message=body,
+        from_email=None,
+        recipient_list=[settings.ACCESSIBILITY_CONTACT_EMAIL],
+    )
+
+
+def privacy(request):
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "session_days": settings.SESSION_COOKIE_AGE // 86400,
+            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+            "contact": settings.PRIVACY_CONTACT_EMAIL,
+        },
+    )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, followed by a German notice on the login page."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "Sie sind abgemeldet.")
+        return response

@@ -1,0 +1,93 @@
+"""Browser tests: Playwright drives Debian's chromium (never a downloaded browser), axe-core comes from node_modules.
+
+Helpers for the tests: login() fills in the German login form, assert_accessible() runs axe-core on the current page
+and fails on every violation of impact "serious" or "critical".
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse database access from it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+FAILING_IMPACTS = ("serious", "critical")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} fehlt; bitte mit `apt-get install -y chromium` installieren.", pytrace=False)
+    from django.db import connections
+
+    originals = {alias: connections[alias] for alias in connections}
+    with sync_playwright() as playwright:
+        # Within Playwright's event loop Django hands out new connection objects (asgiref's Local keeps them per
+        # context). They must know the serialized reference data of the test database, or serialized_rollback
+        # would silently restore nothing after a flush.
+        for alias, original in originals.items():
+            contents = getattr(original, "_test_serialized_contents", None)
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # Close those connections while still in their context; PostgreSQL cannot drop a test database in use.
+        connections.close_all()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context (no cookies, no session) per test, in German."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def login(page, live_server, username, password):
+    page.goto(f"{live_server.url}/anmelden/")
+    page.get_by_label("Benutzername").fill(username)
+    page.get_by_label("Passwort").fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_role("button", name=f"Abmelden ({username})").wait_for()
+
+
+def assert_accessible(page):
+    """Run axe-core on the page as it is now; fail with a readable list of serious and critical violations."""
+    if not AXE_SCRIPT.exists():
+        pytest.fail(f"{AXE_SCRIPT} fehlt; bitte `npm ci` ausführen.", pytrace=False)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    results = page.evaluate("async () => await window.axe.run(document, {resultTypes: ['violations']})")
+    violations = [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
+    if violations:
+        pytest.fail(f"axe-core meldet auf {page.url}:\n{format_violations(violations)}", pytrace=False)
+
+
+def format_violations(violations) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:5]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = node.get("failureSummary") or ""
+            lines.extend(f"      {line}" for line in summary.splitlines() if line.strip())
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    … und {len(violation['nodes']) - 5} weitere Elemente")
+    return "\n".join(lines)
