@@ -143,6 +143,11 @@ class CarryOverReport:
     def carried(self) -> int:
         return sum(len(rows) for rows in self.classes.values())
 
+    @property
+    def labelled_classes(self) -> list[tuple[str, str, list[Assessment]]]:
+        """(class, its German label, rows) in report order; the label is the class's, not the entry's own change."""
+        return [(kind, Change(kind).label, rows) for kind, rows in self.classes.items()]
+
 
 def carry_over_report(round_obj: SurveyRound) -> CarryOverReport:
     """Each carry-over class with its count and entries, the withdrawn entries to review, and new ones outside scope."""

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from leika.catalogue import create_version
 from leika.crosswalk import Change
@@ -160,3 +161,13 @@ def test_the_open_round_command_prints_the_report(world, capsys):
     out = capsys.readouterr().out
     assert "Nachfolger: 2" in out
     assert "entfallen (zur Prüfung): 1" in out
+
+
+def test_the_report_page_of_a_copy_names_every_row_unchanged(client, world, admin_user):
+    # The entries of 2024 carry their own crosswalk class (Nachfolger, umbenannt, …); a copy on the same version
+    # must still report them as unchanged.
+    copy = open_round(world["org"], 2025, world["v2024"])
+    client.force_login(admin_user)
+    page = client.get(reverse("carry_over", args=[copy.pk])).content.decode()
+    assert "unverändert: 10 Einträge" in page
+    assert "Nachfolger: " not in page
