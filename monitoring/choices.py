@@ -50,6 +50,16 @@ STATUS_BADGE = {
     Status.NICHT_GEMELDET: "status-nicht-gemeldet",
 }
 
+# The KERN UX badge variant of each status ("" = neutral); the badge always shows the label as text as well.
+STATUS_BADGE_VARIANT = {
+    Status.ANALOG: "danger",
+    Status.KEIN_POTENZIAL: "",
+    Status.PDF: "warning",
+    Status.DIGITAL: "success",
+    Status.PROJEKT: "info",
+    Status.NICHT_GEMELDET: "",
+}
+
 
 class Channel(models.TextChoices):
     OWN_PORTAL = "eigenes_portal", "eigenes Serviceportal"

@@ -110,23 +110,36 @@ class EditResult:
     changed: int = 0  # rows whose values changed (the others were confirmed as they are)
 
 
-def _conflicts(rows, versions, seen_at) -> list[Conflict]:
-    stale = [
+def _conflicts(rows, versions, seen_at, user) -> list[Conflict]:
+    """Rows changed since the editor saw them: by version number, or (for a whole list) changed after `seen_at` by
+    someone else — the editor's own edits in that list since it was drawn are not a conflict with themselves."""
+    candidates = [
         row
         for row in rows
         if (versions is not None and row.version != versions.get(row.pk))
         or (seen_at is not None and row.updated_at > seen_at)
     ]
-    if not stale:
+    if not candidates:
         return []
-    by_row: dict[int, list[AssessmentChange]] = {row.pk: [] for row in stale}
-    changes = AssessmentChange.objects.filter(assessment__in=stale).select_related("user").order_by("at", "pk")
+    by_row: dict[int, list[AssessmentChange]] = {row.pk: [] for row in candidates}
+    changes = AssessmentChange.objects.filter(assessment__in=candidates).select_related("user").order_by("at", "pk")
     for change in changes:
         seen_version = versions.get(change.assessment_id) if versions is not None else None
         newer = change.version > seen_version if seen_version is not None else change.at > seen_at
         if newer:
             by_row[change.assessment_id].append(change)
-    return [Conflict(row, by_row[row.pk]) for row in stale]
+    stale = []
+    for row in candidates:
+        if (
+            versions is None
+            and by_row[row.pk]
+            and all(
+                change.user_id is not None and change.user_id == getattr(user, "pk", None) for change in by_row[row.pk]
+            )
+        ):
+            continue
+        stale.append(Conflict(row, by_row[row.pk]))
+    return stale
 
 
 def apply_changes(
@@ -167,7 +180,7 @@ def apply_changes(
         closed = {str(row.round) for row in rows if row.round.is_closed}
         if closed:
             raise ClosedRoundError(", ".join(sorted(closed)))
-        conflicts = _conflicts(rows, versions, seen_at)
+        conflicts = _conflicts(rows, versions, seen_at, user)
         if conflicts:
             raise EditConflict(conflicts)
         befores, errors = {}, {}

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import catalogue_views, imports, views
+from . import catalogue_views, imports, round_views, views, workspace
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -11,4 +11,20 @@ urlpatterns = [
     path("runden/<int:pk>/uebernahme/", catalogue_views.carry_over, name="carry_over"),
     path("importe/", imports.import_start, name="import_start"),
     path("importe/<str:token>/bestaetigen/", imports.import_confirm, name="import_confirm"),
+    path("runden/", round_views.rounds, name="rounds"),
+    path("runden/<int:pk>/fortschritt/", round_views.round_progress, name="round_progress"),
+    path("runden/<int:pk>/abschliessen/", round_views.round_close, name="round_close"),
+    path("runden/<int:pk>/wieder-oeffnen/", round_views.round_reopen, name="round_reopen"),
+    path("runden/<int:pk>/frist/", round_views.round_deadline, name="round_deadline"),
+    path("einheiten/<int:pk>/aktivitaet/", round_views.department_activity, name="department_activity"),
+    path("leistungen/", workspace.my_services, name="my_services"),
+    path("leistungen/spalten/", workspace.my_services_columns, name="my_services_columns"),
+    path("leistungen/sammelbearbeitung/", workspace.bulk_edit, name="bulk_edit"),
+    path("bewertungen/<int:pk>/", workspace.assessment_detail, name="assessment_detail"),
+    path("bewertungen/<int:pk>/zeile/", workspace.assessment_row, name="assessment_row"),
+    path("bewertungen/<int:pk>/zeile/bearbeiten/", workspace.assessment_row_edit, name="assessment_row_edit"),
+    path("bewertungen/<int:pk>/bestaetigen/", workspace.assessment_confirm, name="assessment_confirm"),
+    path("bewertungen/<int:pk>/rueckfragen/", workspace.question_ask, name="question_ask"),
+    path("rueckfragen/", workspace.questions, name="questions"),
+    path("rueckfragen/<int:pk>/antworten/", workspace.question_answer, name="question_answer"),
 ]

@@ -122,6 +122,14 @@ def test_a_bulk_edit_with_one_stale_row_writes_nothing(world):
     ]
 
 
+def test_own_changes_since_the_list_was_drawn_are_no_conflict_with_oneself(world):
+    rows = world["rows"]
+    seen_at = timezone.now()
+    apply_changes(world["anna"], [rows[0].pk], {"status": Status.PDF}, versions={rows[0].pk: 1})
+    result = apply_changes(world["anna"], [r.pk for r in rows], {"status": Status.DIGITAL}, seen_at=seen_at)
+    assert result.changed == 5
+
+
 def test_all_matching_rows_conflict_when_changed_after_the_list_was_drawn(world):
     rows = world["rows"]
     seen_at = timezone.now()

@@ -1,0 +1,597 @@
+"""The department workspace: "Meine Leistungen", a row's detail page, in-place and bulk edits, and Rückfragen.
+
+Permissions are the same on every view: anonymous visitors are sent to the login page; a row that is not visible to
+the user (another department, another organisation) answers 404, because for them it does not exist; a visible row
+the user may not change (reader of the department, closed round) answers 403 to every write. Nothing is written
+outside `editing.apply_changes`, which checks the model's rules and the version the editor saw.
+"""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpResponseBadRequest, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from .access import editable_assessments, editable_departments, is_it_office, readable_assessments
+from .editing import EDITABLE_FIELDS, ROW_RELATIONS, EditConflict, RowsInvalid, apply_changes, shown
+from .models import Assessment, ChangeSource, ClosedRoundError, Question, SurveyRound
+from .workspace_filters import AssessmentFilterSet
+from .workspace_forms import AnswerForm, AssessmentForm, BulkEditForm, ColumnsForm, QuestionForm, RowForm
+from .workspace_tables import (
+    CHOOSABLE_COLUMNS,
+    DEFAULT_PAGE_SIZE,
+    PAGE_SIZES,
+    TABLE_NAME,
+    MyServicesTable,
+    chosen_columns,
+    confirmation_text,
+    remember_columns,
+    status_badge,
+    table_rows,
+)
+
+QUESTIONS_PER_PAGE = 50
+DETAIL_RELATIONS = (
+    *ROW_RELATIONS,
+    "leika_entry__version",
+    "confirmed_by",
+    "carried_over_from__round",
+    "carried_over_from__leika_entry",
+    "carried_over_from__maturity_level",
+    "carried_over_from__efa_offer",
+    "carried_over_from__it_project",
+)
+
+
+# --- helpers: who may do what, where to go back to ---------------------------------------------------------------
+
+
+def readable_or_404(user, pk) -> Assessment:
+    return get_object_or_404(readable_assessments(user).select_related(*DETAIL_RELATIONS), pk=pk)
+
+
+def may_edit(user, assessment) -> bool:
+    return editable_assessments(user).filter(pk=assessment.pk).exists()
+
+
+def require_editable(user, assessment) -> None:
+    if not may_edit(user, assessment):
+        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request, value: str | None) -> str:
+    """A same-site address to go back to (the list with its filter), else the list itself."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("my_services")
+
+
+def list_url(querystring: str) -> str:
+    return reverse("my_services") + (f"?{querystring}" if querystring else "")
+
+
+def editable_department_ids(user) -> list[int]:
+    return list(editable_departments(user).values_list("pk", flat=True))
+
+
+def make_table(request, rows, next_url: str, columns=None) -> MyServicesTable:
+    return MyServicesTable(
+        rows,
+        request=request,
+        columns=chosen_columns(request.user) if columns is None else columns,
+        editable_departments=editable_department_ids(request.user),
+        next_url=next_url,
+    )
+
+
+def page_size(request) -> int:
+    try:
+        value = int(request.GET.get("pro_seite", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return value if value in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+def paginate(table: MyServicesTable, request, per_page: int) -> None:
+    ordering = request.GET.getlist(table.prefixed_order_by_field)
+    if ordering:
+        table.order_by = ordering
+    try:
+        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, per_page=per_page)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=per_page)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=per_page)
+
+
+def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
+    """The editor's input with the version they have now seen, so that saving again is a deliberate choice."""
+    data = data.copy()
+    data[name] = str(version)
+    return data
+
+
+def current_values(assessment: Assessment, names=EDITABLE_FIELDS) -> list[tuple[str, str]]:
+    return [(str(Assessment._meta.get_field(name).verbose_name), shown(assessment, name)) for name in names]
+
+
+def services(count: int) -> str:
+    return f"{count} Leistung" if count == 1 else f"{count} Leistungen"
+
+
+def editable_open_rounds(user):
+    return SurveyRound.objects.filter(
+        is_closed=False, organisation__in=editable_departments(user).values("organisation")
+    )
+
+
+# --- "Meine Leistungen" ------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_services(request):
+    user = request.user
+    filterset = AssessmentFilterSet(request.GET, queryset=readable_assessments(user), user=user)
+    rows = table_rows(filterset.qs).order_by("round", "leika_entry__key", "pk")
+    columns = chosen_columns(user)
+    table = make_table(request, rows, next_url=request.get_full_path(), columns=columns)
+    per_page = page_size(request)
+    paginate(table, request, per_page)
+
+    chosen_round = filterset.form.cleaned_data.get("runde")
+    writable = (
+        bool(table.editable_departments) and not (chosen_round and chosen_round.is_closed) and table.paginator.count > 0
+    )
+    filter_query = request.GET.copy()
+    for name in ("seite", "sortierung", "pro_seite"):
+        filter_query.pop(name, None)
+    bulk_form = None
+    if writable:
+        bulk_form = BulkEditForm(
+            rounds=editable_open_rounds(user),
+            initial={"filter": filter_query.urlencode(), "seen_at": timezone.now().isoformat()},
+        )
+    columns_form = ColumnsForm(choices=CHOOSABLE_COLUMNS, initial={"columns": columns})
+    return render(
+        request,
+        "monitoring/workspace/my_services.html",
+        {
+            "filterset": filterset,
+            "table": table,
+            "chosen_round": chosen_round,
+            "bulk_form": bulk_form,
+            "columns_form": columns_form,
+            "page_sizes": PAGE_SIZES,
+            "per_page": per_page,
+            "filter_active": any(filter_query.values()),
+        },
+    )
+
+
+@login_required
+@require_POST
+def my_services_columns(request):
+    back = safe_next(request, request.POST.get("next"))
+    if request.POST.get("standard"):
+        request.user.table_preferences.filter(table=TABLE_NAME).delete()
+        messages.success(request, "Die Liste zeigt wieder die Standardspalten.")
+        return redirect(back)
+    form = ColumnsForm(request.POST, choices=CHOOSABLE_COLUMNS)
+    if form.is_valid():
+        chosen = set(form.cleaned_data["columns"])
+        remember_columns(request.user, [name for name, _ in CHOOSABLE_COLUMNS if name in chosen])
+        messages.success(request, "Ihre Spaltenauswahl wurde gespeichert.")
+    else:
+        messages.error(request, "Die Spaltenauswahl ist ungültig und wurde nicht gespeichert.")
+    return redirect(back)
+
+
+# --- one row: detail page, in place, confirm ---------------------------------------------------------------------
+
+
+def detail_context(request, assessment, *, form=None, conflict=None, question_form=None, answer_forms=None):
+    user = request.user
+    editable = may_edit(user, assessment)
+    previous = assessment.carried_over_from
+    open_round = not assessment.round.is_closed
+    may_ask = open_round and is_it_office(user, assessment.round.organisation)
+    if editable and form is None:
+        form = AssessmentForm(assessment=assessment)
+    questions = list(assessment.questions.select_related("asked_by", "answered_by").order_by("-asked_at", "-pk"))
+    answer_forms = answer_forms or {}
+    if editable:
+        for question in questions:
+            if question.is_open and question.pk not in answer_forms:
+                answer_forms[question.pk] = AnswerForm(instance=question, prefix=f"antwort-{question.pk}")
+    for question in questions:
+        question.answer_form = answer_forms.get(question.pk)
+    return {
+        "assessment": assessment,
+        "entry": assessment.leika_entry,
+        "ozg_leistungen": assessment.leika_entry.ozg_leistungen.select_related("themenfeld").order_by("ozg_id"),
+        "values": [
+            {
+                "label": str(Assessment._meta.get_field(name).verbose_name),
+                "current": shown(assessment, name),
+                "previous": shown(previous, name) if previous else None,
+            }
+            for name in EDITABLE_FIELDS
+        ],
+        "previous": previous,
+        "status_badge": status_badge(assessment),
+        "confirmation": confirmation_text(assessment),
+        "form": form if editable else None,
+        "conflict": conflict,
+        "conflict_values": current_values(conflict.assessment) if conflict else None,
+        "history": assessment.changes.select_related("user").order_by("-at", "-pk"),
+        "questions": questions,
+        "question_form": (question_form or QuestionForm()) if may_ask else None,
+        "may_answer": editable,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_detail(request, pk):
+    assessment = readable_or_404(request.user, pk)
+    if request.method == "GET":
+        return render(request, "monitoring/workspace/detail.html", detail_context(request, assessment))
+    require_editable(request.user, assessment)
+    form = AssessmentForm(request.POST, assessment=assessment)
+    conflict = None
+    if form.is_valid():
+        try:
+            apply_changes(
+                request.user,
+                [assessment.pk],
+                form.values(),
+                versions={assessment.pk: form.cleaned_data["version"]},
+                source=ChangeSource.PAGE,
+                comment=form.cleaned_data["comment"],
+            )
+        except RowsInvalid as invalid:
+            form.show_rule_errors(next(iter(invalid.errors.values())))
+        except EditConflict as refused:
+            conflict = refused.conflicts[0]
+            form = AssessmentForm(
+                with_version(request.POST, "version", conflict.assessment.version), assessment=assessment
+            )
+            form.is_valid()
+        except ClosedRoundError as closed:
+            form.add_error(None, closed)
+        else:
+            messages.success(request, "Ihre Änderungen wurden gespeichert.")
+            return redirect("assessment_detail", pk=assessment.pk)
+    if conflict:
+        assessment = readable_or_404(request.user, pk)
+    return render(
+        request, "monitoring/workspace/detail.html", detail_context(request, assessment, form=form, conflict=conflict)
+    )
+
+
+def row_response(request, pk, *, next_url, focus=False, notice="", status_text=""):
+    """The row as the list shows it, for htmx to put in place of the form or the old row."""
+    table = make_table(request, table_rows(readable_assessments(request.user).filter(pk=pk)), next_url)
+    if focus:
+        table.focus_row = pk
+    if notice:
+        table.notices[pk] = notice
+    return render(
+        request,
+        "monitoring/workspace/row_fragment.html",
+        {"table": table, "row": table.rows[0], "status_text": status_text},
+    )
+
+
+def row_form_response(request, assessment, form, *, next_url, conflict=None):
+    # Keyboard focus goes to the first field with an error, else to the first field.
+    first = next((name for name in form.fields if name in form.errors), next(iter(form.visible_fields())).name)
+    form.fields[first].widget.attrs["autofocus"] = True
+    return render(
+        request,
+        "monitoring/workspace/row_form.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "colspan": 3 + len(chosen_columns(request.user)),
+            "next": next_url,
+            "conflict": conflict,
+            "conflict_values": current_values(conflict.assessment, form._meta.fields) if conflict else None,
+        },
+    )
+
+
+def row_prefix(assessment) -> str:
+    return f"zeile-{assessment.pk}"
+
+
+def fragment_next(request) -> str:
+    return safe_next(request, request.POST.get("next") or request.headers.get("HX-Current-URL"))
+
+
+@login_required
+@require_GET
+def assessment_row_edit(request, pk):
+    assessment = readable_or_404(request.user, pk)
+    require_editable(request.user, assessment)
+    if not is_htmx(request):
+        return redirect("assessment_detail", pk=pk)
+    form = RowForm(assessment=assessment, prefix=row_prefix(assessment))
+    return row_form_response(request, assessment, form, next_url=fragment_next(request))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def assessment_row(request, pk):
+    assessment = readable_or_404(request.user, pk)
+    next_url = fragment_next(request)
+    if request.method == "GET":
+        if not is_htmx(request):
+            return redirect("assessment_detail", pk=pk)
+        return row_response(request, pk, next_url=next_url, focus=True)
+    require_editable(request.user, assessment)
+    form = RowForm(request.POST, assessment=assessment, prefix=row_prefix(assessment))
+    conflict = None
+    label = f"{assessment.leika_entry.key} {assessment.leika_entry.name}"
+    if form.is_valid():
+        try:
+            apply_changes(
+                request.user,
+                [assessment.pk],
+                form.values(),
+                versions={assessment.pk: form.cleaned_data["version"]},
+                source=ChangeSource.INLINE,
+            )
+        except RowsInvalid as invalid:
+            form.show_rule_errors(next(iter(invalid.errors.values())))
+        except EditConflict as refused:
+            conflict = refused.conflicts[0]
+            form = RowForm(
+                with_version(request.POST, form.add_prefix("version"), conflict.assessment.version),
+                assessment=assessment,
+                prefix=row_prefix(assessment),
+            )
+            form.is_valid()
+        except ClosedRoundError as closed:
+            form.add_error(None, closed)
+        else:
+            if is_htmx(request):
+                return row_response(request, pk, next_url=next_url, focus=True, status_text=f"Gespeichert: {label}")
+            messages.success(request, f"Gespeichert: {label}")
+            return redirect(next_url)
+    if is_htmx(request):
+        return row_form_response(request, assessment, form, next_url=next_url, conflict=conflict)
+    if conflict:
+        messages.error(request, f"Nicht gespeichert: {label} wurde inzwischen geändert. " + " ".join(conflict.lines()))
+    else:
+        problems = [str(m) for messages_ in form.errors.values() for m in messages_]
+        messages.error(request, f"Nicht gespeichert: {label}. " + " ".join(problems))
+    return redirect(next_url)
+
+
+@login_required
+@require_POST
+def assessment_confirm(request, pk):
+    assessment = readable_or_404(request.user, pk)
+    require_editable(request.user, assessment)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        return HttpResponseBadRequest("Der Bearbeitungsstand fehlt.")
+    next_url = fragment_next(request)
+    label = f"{assessment.leika_entry.key} {assessment.leika_entry.name}"
+    notice = ""
+    try:
+        apply_changes(request.user, [assessment.pk], {}, versions={assessment.pk: version}, source=ChangeSource.CONFIRM)
+    except EditConflict as refused:
+        notice = "Nicht bestätigt, inzwischen geändert: " + " ".join(refused.conflicts[0].lines())
+    except RowsInvalid as invalid:
+        notice = "Nicht bestätigt: " + " ".join(invalid.lines())
+    except ClosedRoundError as closed:
+        notice = "Nicht bestätigt: " + " ".join(closed.messages)
+    if is_htmx(request):
+        status_text = notice or f"Unverändert bestätigt: {label}"
+        return row_response(request, pk, next_url=next_url, focus=True, notice=notice, status_text=status_text)
+    if notice:
+        messages.error(request, f"{label}: {notice}")
+    else:
+        messages.success(request, f"Unverändert bestätigt: {label}")
+    return redirect(next_url)
+
+
+# --- many rows -----------------------------------------------------------------------------------------------------
+
+
+def parse_selection(values: list[str]) -> dict[int, int]:
+    """{pk: version} from the checkboxes' "pk:version" values."""
+    selection = {}
+    for value in values:
+        pk, _, version = value.partition(":")
+        if not (pk.isdigit() and version.isdigit()):
+            raise ValueError(value)
+        selection[int(pk)] = int(version)
+    return selection
+
+
+def parse_seen_at(value: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+@login_required
+@require_POST
+def bulk_edit(request):
+    user = request.user
+    form = BulkEditForm(request.POST, rounds=editable_open_rounds(user))
+    querystring = form.data.get(form.add_prefix("filter"), "")
+    back = list_url(querystring)
+    scope = form.data.get(form.add_prefix("scope"), BulkEditForm.SELECTED)
+    context = {"form": form, "back": back, "scope": scope}
+
+    if scope == BulkEditForm.ALL_MATCHING:
+        filterset = AssessmentFilterSet(QueryDict(querystring), queryset=readable_assessments(user), user=user)
+        if not filterset.is_valid():
+            messages.error(request, "Der Filter der Liste ist ungültig; es wurde nichts geändert.")
+            return redirect(back)
+        matching = filterset.qs
+        ids = list(
+            matching.filter(pk__in=editable_assessments(user).values("pk")).order_by("pk").values_list("pk", flat=True)
+        )
+        context.update(n_matching=matching.count(), n_editable=len(ids))
+        versions = None
+        seen_at = parse_seen_at(form.data.get(form.add_prefix("seen_at"), ""))
+        if seen_at is None:
+            messages.error(request, "Die Liste ist veraltet; bitte laden Sie sie neu. Es wurde nichts geändert.")
+            return redirect(back)
+        if not ids:
+            messages.error(request, "Unter den Treffern des Filters ist keine Leistung, die Sie bearbeiten dürfen.")
+            return redirect(back)
+    else:
+        try:
+            versions = parse_selection(request.POST.getlist("auswahl"))
+        except ValueError:
+            return HttpResponseBadRequest("Die Auswahl ist ungültig.")
+        if not versions:
+            messages.error(request, "Bitte wählen Sie mindestens eine Zeile aus. Es wurde nichts geändert.")
+            return redirect(back)
+        ids = sorted(versions)
+        if readable_assessments(user).filter(pk__in=ids).count() != len(ids):
+            raise Http404("Nicht alle ausgewählten Leistungen sind für Sie sichtbar.")
+        if editable_assessments(user).filter(pk__in=ids).count() != len(ids):
+            raise PermissionDenied("Sie dürfen nicht alle ausgewählten Leistungen bearbeiten.")
+        seen_at = None
+        context.update(
+            selection=[f"{pk}:{version}" for pk, version in versions.items()],
+            selected=Assessment.objects.filter(pk__in=ids).select_related("leika_entry").order_by("leika_entry__key"),
+        )
+
+    if not form.is_valid():
+        return render(request, "monitoring/workspace/bulk.html", {**context, "phase": "form"})
+    action = form.cleaned_data["action"]
+    values = form.values() if action == BulkEditForm.SET else {}
+    context.update(
+        action=action,
+        chosen_values=[
+            (str(Assessment._meta.get_field(n).verbose_name), _shown_value(n, v)) for n, v in values.items()
+        ],
+    )
+    if scope == BulkEditForm.ALL_MATCHING and not form.cleaned_data["confirmed"]:
+        return render(request, "monitoring/workspace/bulk.html", {**context, "phase": "confirm"})
+    try:
+        result = apply_changes(
+            user,
+            ids,
+            values,
+            versions=versions,
+            seen_at=seen_at,
+            source=ChangeSource.BULK if action == BulkEditForm.SET else ChangeSource.CONFIRM,
+            comment=form.cleaned_data["comment"],
+        )
+    except RowsInvalid as invalid:
+        return render(request, "monitoring/workspace/bulk.html", {**context, "phase": "invalid", "invalid": invalid})
+    except EditConflict as refused:
+        return render(
+            request, "monitoring/workspace/bulk.html", {**context, "phase": "conflict", "conflicts": refused.conflicts}
+        )
+    except ClosedRoundError as closed:
+        messages.error(request, " ".join(closed.messages) + " Es wurde nichts geändert.")
+        return redirect(back)
+    total = len(result.assessments)
+    if action == BulkEditForm.SET:
+        messages.success(
+            request,
+            f"Sammelbearbeitung gespeichert: {result.changed} von {services(total)} geändert, "
+            f"{total - result.changed} unverändert bestätigt.",
+        )
+    else:
+        messages.success(request, f"{services(total)} unverändert bestätigt.")
+    return redirect(back)
+
+
+def _shown_value(name: str, value) -> str:
+    field = Assessment._meta.get_field(name)
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    return "leer" if value in (None, "") else str(value)
+
+
+# --- Rückfragen ------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def question_ask(request, pk):
+    assessment = readable_or_404(request.user, pk)
+    if assessment.round.is_closed or not is_it_office(request.user, assessment.round.organisation):
+        raise PermissionDenied("Rückfragen stellt die IT-Steuerung, und nur in offenen Erhebungsrunden.")
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request, "monitoring/workspace/detail.html", detail_context(request, assessment, question_form=form)
+        )
+    question = form.save(commit=False)
+    question.assessment = assessment
+    question.asked_by = request.user
+    question.save()
+    messages.success(request, "Ihre Rückfrage wurde gestellt.")
+    return redirect(reverse("assessment_detail", args=[pk]) + "#rueckfragen")
+
+
+@login_required
+@require_POST
+def question_answer(request, pk):
+    question = get_object_or_404(
+        Question.objects.select_related("assessment"), pk=pk, assessment__in=readable_assessments(request.user)
+    )
+    assessment = readable_or_404(request.user, question.assessment_id)
+    require_editable(request.user, assessment)
+    form = AnswerForm(request.POST, instance=question, prefix=f"antwort-{pk}")
+    if not form.is_valid():
+        return render(
+            request,
+            "monitoring/workspace/detail.html",
+            detail_context(request, assessment, answer_forms={question.pk: form}),
+        )
+    # Only an open question takes an answer: of two people answering at once, the first one is kept.
+    answered = Question.objects.filter(pk=pk, answered_at__isnull=True).update(
+        answer=form.cleaned_data["answer"].strip(), answered_by=request.user, answered_at=timezone.now()
+    )
+    if answered:
+        messages.success(request, "Ihre Antwort wurde gespeichert.")
+    else:
+        messages.error(request, "Diese Rückfrage wurde inzwischen beantwortet; Ihre Antwort wurde nicht gespeichert.")
+    return redirect(reverse("assessment_detail", args=[assessment.pk]) + "#rueckfragen")
+
+
+@login_required
+@require_GET
+def questions(request):
+    include_answered = request.GET.get("alle") == "1"
+    rows = Question.objects.filter(assessment__in=readable_assessments(request.user)).select_related(
+        "assessment__leika_entry",
+        "assessment__department",
+        "assessment__round__organisation",
+        "asked_by",
+        "answered_by",
+    )
+    if not include_answered:
+        rows = rows.filter(answered_at__isnull=True)
+    page = Paginator(rows.order_by("-asked_at", "-pk"), QUESTIONS_PER_PAGE).get_page(request.GET.get("seite"))
+    return render(request, "monitoring/workspace/questions.html", {"page": page, "include_answered": include_answered})

@@ -1,0 +1,149 @@
+"""The filter sidebar of "Meine Leistungen": one FilterSet for the list page and for bulk edits of all matching rows."""
+
+import django_filters
+from django import forms
+from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django_filters.fields import ModelChoiceField
+
+from ozg.models import MaturityLevel, OzgLeistung, Themenfeld
+
+from .access import readable_departments
+from .choices import Status
+from .models import Question, SurveyRound
+
+YES_NO = (("ja", "ja"), ("nein", "nein"))
+
+
+def open_question_count():
+    """The number of unanswered Rückfragen of the row, as one correlated subquery."""
+    open_questions = (
+        Question.objects.filter(assessment=OuterRef("pk"), answered_at__isnull=True)
+        .order_by()
+        .values("assessment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(open_questions, output_field=IntegerField()), Value(0))
+
+
+# "Changed since the last round": no predecessor row, or status or maturity level differ from it.
+CHANGED_SINCE_LAST_ROUND = Case(
+    When(carried_over_from__isnull=True, then=Value(True)),
+    When(~Q(status=F("carried_over_from__status")), then=Value(True)),
+    When(maturity_level__isnull=True, carried_over_from__maturity_level__isnull=True, then=Value(False)),
+    When(maturity_level=F("carried_over_from__maturity_level"), then=Value(False)),
+    default=Value(True),
+    output_field=BooleanField(),
+)
+
+
+def with_row_figures(queryset):
+    """The figures the list shows and filters on, computed in the same query as the rows."""
+    return queryset.annotate(open_questions=open_question_count(), changed_since_last_round=CHANGED_SINCE_LAST_ROUND)
+
+
+def readable_rounds(user):
+    """Rounds of the organisations in which the user can read at least one department."""
+    return SurveyRound.objects.filter(
+        organisation__in=readable_departments(user).values("organisation")
+    ).select_related("organisation")
+
+
+def _ozg_links(**conditions):
+    """Whether the row's LeiKa entry belongs to an OZG-Leistung matching `conditions` (no duplicate rows)."""
+    links = OzgLeistung.leika_entries.through.objects.filter(leikaentry=OuterRef("leika_entry"), **conditions)
+    return Exists(links)
+
+
+class RoundChoiceField(ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj} ({obj.state_label})"
+
+
+class RoundFilter(django_filters.ModelChoiceFilter):
+    field_class = RoundChoiceField
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    """Filters over the rows a user may read; without a chosen round, the open rounds are shown."""
+
+    q = django_filters.CharFilter(
+        label="Suche", method="search", help_text="Teil der Bezeichnung oder Anfang des Leistungsschlüssels"
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label="Umsetzungsstatus", choices=Status.choices, widget=forms.CheckboxSelectMultiple
+    )
+    reifegrad = django_filters.ModelChoiceFilter(
+        label="Reifegrad",
+        field_name="maturity_level",
+        queryset=MaturityLevel.objects.none(),
+        empty_label="alle",
+        null_label="ohne Reifegrad",
+    )
+    ozg = django_filters.CharFilter(label="OZG-Leistung", method="by_ozg", help_text="OZG-ID oder Teil der Bezeichnung")
+    themenfeld = django_filters.ModelChoiceFilter(
+        label="Themenfeld", queryset=Themenfeld.objects.all(), method="by_themenfeld", empty_label="alle"
+    )
+    einheit = django_filters.ModelChoiceFilter(
+        label="Organisationseinheit", field_name="department", queryset=None, empty_label="alle"
+    )
+    bestaetigt = django_filters.ChoiceFilter(
+        label="bestätigt", choices=YES_NO, method="by_confirmed", empty_label="alle"
+    )
+    geaendert = django_filters.ChoiceFilter(
+        label="geändert seit Vorrunde", choices=YES_NO, method="by_changed", empty_label="alle"
+    )
+    rueckfragen = django_filters.ChoiceFilter(
+        label="offene Rückfragen", choices=YES_NO, method="by_open_questions", empty_label="alle"
+    )
+    runde = RoundFilter(
+        label="Erhebungsrunde",
+        field_name="round",
+        queryset=None,
+        empty_label="alle offenen Runden",
+    )
+
+    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+        # Always bound: an empty query still restricts the list to the open rounds.
+        super().__init__(data if data is not None else {}, queryset, **kwargs)
+        rounds = readable_rounds(user)
+        self.filters["runde"].queryset = rounds
+        self.filters["einheit"].queryset = readable_departments(user).select_related("organisation")
+        chosen = self.data.get("runde", "")
+        in_scope = rounds.filter(pk=chosen) if str(chosen).isdigit() else rounds.filter(is_closed=False)
+        self.filters["reifegrad"].queryset = MaturityLevel.objects.filter(
+            scale__in=in_scope.values("maturity_scale")
+        ).select_related("scale")
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("runde"):
+            queryset = queryset.filter(round__is_closed=False)
+        return super().filter_queryset(queryset)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        key = value.replace(" ", "")
+        condition = Q(leika_entry__name__icontains=value)
+        if key.isdigit():
+            condition |= Q(leika_entry__key__startswith=key)
+        return queryset.filter(condition)
+
+    def by_ozg(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(_ozg_links(ozgleistung__ozg_id=int(value)))
+        return queryset.filter(_ozg_links(ozgleistung__name__icontains=value))
+
+    def by_themenfeld(self, queryset, name, value):
+        return queryset.filter(_ozg_links(ozgleistung__themenfeld=value))
+
+    def by_confirmed(self, queryset, name, value):
+        return queryset.filter(confirmed_at__isnull=value != "ja")
+
+    def by_changed(self, queryset, name, value):
+        return queryset.alias(changed_filter=CHANGED_SINCE_LAST_ROUND).filter(changed_filter=value == "ja")
+
+    def by_open_questions(self, queryset, name, value):
+        open_questions = Exists(Question.objects.filter(assessment=OuterRef("pk"), answered_at__isnull=True))
+        return queryset.filter(open_questions if value == "ja" else ~open_questions)

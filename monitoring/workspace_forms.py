@@ -1,0 +1,200 @@
+"""Forms of the department workspace: edit a row, edit many, ask and answer Rückfragen, choose the list's columns.
+
+The model's rules are not checked by these forms: `editing.apply_changes` checks them once, under the row lock, and
+the views map its `RowsInvalid` errors back onto the fields, so every path shows the same German messages.
+"""
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import models
+
+from ozg.choices import EfaKind
+from ozg.models import EfaOffer, MaturityLevel
+
+from .choices import Channel, Status
+from .editing import EDITABLE_FIELDS
+from .models import Assessment, ITProject, Question
+
+NOT_GIVEN = "keine Angabe"
+
+
+def formfield(model_field, **kwargs):
+    """Form fields as the model declares them; addresses typed without scheme are taken as https."""
+    if isinstance(model_field, models.URLField):
+        kwargs["assume_scheme"] = "https"
+    return model_field.formfield(**kwargs)
+
+
+class AssessmentValuesForm(forms.ModelForm):
+    """The values of one assessment plus the version the editor saw; choices narrowed to the row's round."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, assessment: Assessment, **kwargs):
+        kwargs.setdefault("initial", {})["version"] = assessment.version
+        super().__init__(*args, instance=assessment, **kwargs)
+        round_obj = assessment.round
+        fields = self.fields
+        if "maturity_level" in fields:
+            fields["maturity_level"].queryset = MaturityLevel.objects.filter(scale_id=round_obj.maturity_scale_id)
+            fields["maturity_level"].empty_label = "kein Reifegrad"
+        if "it_project" in fields:
+            fields["it_project"].queryset = ITProject.objects.filter(organisation_id=round_obj.organisation_id)
+            fields["it_project"].empty_label = "kein IT-Projekt"
+        if "efa_offer" in fields:
+            fields["efa_offer"].queryset = EfaOffer.objects.order_by("name")
+            fields["efa_offer"].empty_label = "kein EfA-Angebot"
+        if "efa_kind" in fields:
+            fields["efa_kind"].choices = [("", NOT_GIVEN), *EfaKind.choices]
+        if "channel" in fields:
+            fields["channel"].choices = [("", NOT_GIVEN), *Channel.choices]
+
+    def _post_clean(self):
+        # Deliberately no model validation and no change of the instance: apply_changes does both under the lock.
+        pass
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def show_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put the rule errors of `RowsInvalid.errors[row]` at their fields (form-wide when not a field here)."""
+        for name, messages in errors.items():
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                elif name == NON_FIELD_ERRORS:
+                    self.add_error(None, message)
+                else:
+                    label = Assessment._meta.get_field(name).verbose_name
+                    self.add_error(None, f"{label}: {message}")
+
+
+class AssessmentForm(AssessmentValuesForm):
+    """Every value of an assessment, on its detail page."""
+
+    comment = forms.CharField(
+        label="Kommentar zur Änderung",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Erscheint in der Änderungshistorie dieser Leistung.",
+    )
+
+    class Meta:
+        model = Assessment
+        fields = EDITABLE_FIELDS
+        formfield_callback = formfield
+        widgets = {"justification": forms.Textarea(attrs={"rows": 3})}
+
+
+class RowForm(AssessmentValuesForm):
+    """The few values that are changed most often, edited in place in the list."""
+
+    class Meta:
+        model = Assessment
+        fields = ("status", "maturity_level", "justification")
+        widgets = {"justification": forms.Textarea(attrs={"rows": 2})}
+
+
+KEEP = ""
+CLEAR = "leer"
+
+
+class BulkEditForm(forms.Form):
+    """Values to set on many rows at once; an empty choice leaves the field as it is."""
+
+    SELECTED = "auswahl"
+    ALL_MATCHING = "alle"
+    SET = "setzen"
+    CONFIRM = "bestaetigen"
+
+    scope = forms.ChoiceField(
+        label="Welche Zeilen?",
+        choices=[(SELECTED, "die ausgewählten Zeilen"), (ALL_MATCHING, "alle Treffer des Filters")],
+        initial=SELECTED,
+        widget=forms.RadioSelect,
+    )
+    status = forms.ChoiceField(
+        label="Umsetzungsstatus", required=False, choices=[(KEEP, "– unverändert –"), *Status.choices]
+    )
+    maturity_level = forms.ChoiceField(label="Reifegrad", required=False)
+    justification = forms.CharField(
+        label="Begründung",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Leer lassen, um die Begründungen nicht zu ändern.",
+    )
+    comment = forms.CharField(
+        label="Kommentar zur Änderung",
+        required=False,
+        max_length=2000,
+        help_text="Erscheint in der Änderungshistorie jeder geänderten Leistung.",
+    )
+    action = forms.ChoiceField(choices=[(SET, "Werte setzen"), (CONFIRM, "unverändert bestätigen")])
+    seen_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    filter = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, rounds, **kwargs):
+        kwargs.setdefault("prefix", "sammel")
+        super().__init__(*args, **kwargs)
+        self.levels = {
+            str(level.pk): level
+            for level in MaturityLevel.objects.filter(scale__in=rounds.values("maturity_scale"))
+            .select_related("scale")
+            .order_by("scale__name", "value")
+        }
+        scales: dict[str, list] = {}
+        for pk, level in self.levels.items():
+            scales.setdefault(level.scale.name, []).append((pk, str(level)))
+        options = next(iter(scales.values())) if len(scales) == 1 else list(scales.items())
+        self.fields["maturity_level"].choices = [(KEEP, "– unverändert –"), (CLEAR, "kein Reifegrad"), *options]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.SET and not self.values():
+            raise forms.ValidationError("Bitte wählen Sie mindestens einen Wert, der gesetzt werden soll.")
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        values = {}
+        if data.get("status"):
+            values["status"] = data["status"]
+        level = data.get("maturity_level")
+        if level == CLEAR:
+            values["maturity_level"] = None
+        elif level:
+            values["maturity_level"] = self.levels[level]
+        if (data.get("justification") or "").strip():
+            values["justification"] = data["justification"].strip()
+        return values
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3})}
+        labels = {"text": "Ihre Rückfrage"}
+
+
+class AnswerForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["answer"]
+        widgets = {"answer": forms.Textarea(attrs={"rows": 3})}
+        labels = {"answer": "Ihre Antwort"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].required = True
+
+
+class ColumnsForm(forms.Form):
+    columns = forms.MultipleChoiceField(label="Spalten anzeigen", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("prefix", "spalten")
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].choices = choices

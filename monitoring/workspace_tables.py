@@ -1,0 +1,198 @@
+"""The table of "Meine Leistungen": its columns, the columns a user chose, and what the rows need from the database."""
+
+import django_tables2 as tables
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+
+from ozg.models import OzgLeistung
+
+from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT
+from .models import TablePreference
+from .workspace_filters import with_row_figures
+
+TABLE_NAME = "meine_leistungen"
+# Selection, key and actions are always shown: without them a row can be neither found again nor edited.
+CHOOSABLE_COLUMNS = (
+    ("name", "Leistung"),
+    ("department", "Einheit"),
+    ("status", "Status"),
+    ("maturity_level", "Reifegrad"),
+    ("ozg", "OZG-Leistung(en)"),
+    ("themenfeld", "Themenfeld"),
+    ("confirmed", "bestätigt"),
+    ("open_questions", "offene Rückfragen"),
+    ("changed", "geändert seit Vorrunde"),
+)
+DEFAULT_COLUMNS = [name for name, _ in CHOOSABLE_COLUMNS if name != "themenfeld"]
+PAGE_SIZES = (25, 50, 100)
+DEFAULT_PAGE_SIZE = 50
+
+
+def chosen_columns(user) -> list[str]:
+    """The user's remembered choice of columns, or the defaults."""
+    stored = TablePreference.objects.filter(user=user, table=TABLE_NAME).values_list("columns", flat=True).first()
+    if stored is None:
+        return list(DEFAULT_COLUMNS)
+    known = {name for name, _ in CHOOSABLE_COLUMNS}
+    return [name for name in stored if name in known]
+
+
+def remember_columns(user, columns: list[str]) -> None:
+    TablePreference.objects.update_or_create(user=user, table=TABLE_NAME, defaults={"columns": list(columns)})
+
+
+def table_rows(queryset):
+    """Everything the columns show, in a fixed number of queries however many rows there are."""
+    return (
+        with_row_figures(queryset)
+        .select_related("leika_entry", "department", "maturity_level", "round__organisation")
+        .prefetch_related(
+            Prefetch(
+                "leika_entry__ozg_leistungen",
+                queryset=OzgLeistung.objects.select_related("themenfeld").order_by("ozg_id"),
+            )
+        )
+    )
+
+
+def status_badge(assessment) -> str:
+    variant = STATUS_BADGE_VARIANT.get(assessment.status, "")
+    icon = (
+        format_html('<span class="kern-icon kern-icon--{}" aria-hidden="true"></span>', variant)
+        if variant in ("success", "info", "warning", "danger")
+        else ""
+    )
+    return format_html(
+        '<span class="kern-badge kern-badge--small{} {}">{}<span class="kern-label">{}</span></span>',
+        f" kern-badge--{variant}" if variant else "",
+        STATUS_BADGE.get(assessment.status, ""),
+        icon,
+        assessment.get_status_display(),
+    )
+
+
+def confirmation_text(assessment) -> str:
+    if assessment.confirmed_at is None:
+        return "Nein"
+    return f"Ja, {date_format(timezone.localtime(assessment.confirmed_at), 'd.m.Y')}"
+
+
+class MyServicesTable(tables.Table):
+    selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
+    key = tables.Column(verbose_name="Schlüssel", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
+    name = tables.Column(verbose_name="Leistung", accessor="leika_entry__name", order_by=("leika_entry__name", "pk"))
+    department = tables.Column(
+        verbose_name="Einheit", accessor="department__code", order_by=("department__code", "leika_entry__key", "pk")
+    )
+    status = tables.Column(verbose_name="Status", order_by=("status", "leika_entry__key", "pk"))
+    maturity_level = tables.Column(
+        verbose_name="Reifegrad", order_by=("maturity_level__value", "leika_entry__key", "pk"), default="–"
+    )
+    ozg = tables.Column(verbose_name="OZG-Leistung(en)", empty_values=(), orderable=False)
+    themenfeld = tables.Column(verbose_name="Themenfeld", empty_values=(), orderable=False)
+    confirmed = tables.Column(
+        verbose_name="bestätigt", accessor="confirmed_at", empty_values=(), order_by=("confirmed_at", "pk")
+    )
+    open_questions = tables.Column(verbose_name="offene Rückfragen", order_by=("open_questions", "pk"))
+    changed = tables.Column(
+        verbose_name="geändert seit Vorrunde",
+        accessor="changed_since_last_round",
+        order_by=("changed_since_last_round", "pk"),
+    )
+    actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
+
+    class Meta:
+        template_name = "monitoring/workspace/table.html"
+        order_by_field = "sortierung"
+        page_field = "seite"
+        per_page_field = "pro_seite"
+        empty_text = "Keine Leistungen gefunden."
+        row_attrs = {"id": lambda record: f"zeile-{record.pk}", "class": "kern-table__row"}
+
+    def __init__(self, data, *, request, columns, editable_departments, next_url, **kwargs):
+        chosen = set(columns)
+        exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
+        super().__init__(data, exclude=exclude, **kwargs)
+        self.request = request
+        self.editable_departments = set(editable_departments)
+        self.next_url = next_url
+        self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
+        self.notices: dict[int, str] = {}
+
+    def is_editable(self, record) -> bool:
+        return record.department_id in self.editable_departments and not record.round.is_closed
+
+    def render_selection(self, record):
+        if not self.is_editable(record):
+            return ""
+        return format_html(
+            '<div class="kern-form-check"><input type="checkbox" class="kern-form-check__checkbox" id="auswahl-{pk}"'
+            ' name="auswahl" value="{pk}:{version}" form="sammelformular">'
+            '<label class="kern-label" for="auswahl-{pk}"><span class="kern-sr-only">{key} {name} auswählen'
+            "</span></label></div>",
+            pk=record.pk,
+            version=record.version,
+            key=record.leika_entry.key,
+            name=record.leika_entry.name,
+        )
+
+    def render_key(self, record):
+        return format_html(
+            '<a class="kern-link" href="{}">{}</a>',
+            reverse("assessment_detail", args=[record.pk]),
+            record.leika_entry.key,
+        )
+
+    def render_department(self, record):
+        return format_html('<abbr title="{}">{}</abbr>', record.department.name, record.department.code)
+
+    def render_status(self, record):
+        return status_badge(record)
+
+    def render_ozg(self, record):
+        leistungen = record.leika_entry.ozg_leistungen.all()
+        if not leistungen:
+            return "–"
+        return format_html_join(", ", "{}", ((str(leistung),) for leistung in leistungen))
+
+    def render_themenfeld(self, record):
+        names = sorted({leistung.themenfeld.name for leistung in record.leika_entry.ozg_leistungen.all()})
+        return ", ".join(names) or "–"
+
+    def render_confirmed(self, record):
+        return confirmation_text(record)
+
+    def render_open_questions(self, record, value):
+        if not value:
+            return "0"
+        return format_html(
+            '<a class="kern-link" href="{}#rueckfragen">{}<span class="kern-sr-only"> offene Rückfragen</span></a>',
+            reverse("assessment_detail", args=[record.pk]),
+            value,
+        )
+
+    def render_changed(self, record, value):
+        if record.carried_over_from_id is None:
+            return "Ja (neu)"
+        return "Ja" if value else "Nein"
+
+    def render_actions(self, record):
+        return render_to_string(
+            "monitoring/workspace/row_actions.html",
+            {
+                "assessment": record,
+                "editable": self.is_editable(record),
+                "next": self.next_url,
+                "focus": self.focus_row == record.pk,
+                "notice": self.notices.get(record.pk, ""),
+            },
+            request=self.request,
+        )
+
+    @property
+    def visible_column_count(self) -> int:
+        return len(self.columns)
