@@ -103,6 +103,9 @@ def main() -> None:
     with throwaway_database("bench_workspace") as connection:
         small_client, small_round = build(200, 1)
         large_client, large_round = build(20_000, 2)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # as autovacuum would after a bulk load; plans need row counts
         print(f"Datenbank: {connection.vendor}; Runden mit 200 und 20.000 Bewertungen, je 20 Einheiten")
         for label, query in [
             ("Liste", "runde={round}"),

@@ -2,6 +2,7 @@
 
 import django_tables2 as tables
 from django.db.models import Prefetch
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -181,6 +182,8 @@ class MyServicesTable(tables.Table):
         return "Ja" if value else "Nein"
 
     def render_actions(self, record):
+        # Rendered once per row: without the request, so that the context processors do not run for every row;
+        # the one thing the snippet needs from the request is the CSRF token.
         return render_to_string(
             "monitoring/workspace/row_actions.html",
             {
@@ -189,8 +192,8 @@ class MyServicesTable(tables.Table):
                 "next": self.next_url,
                 "focus": self.focus_row == record.pk,
                 "notice": self.notices.get(record.pk, ""),
+                "csrf_token": get_token(self.request),
             },
-            request=self.request,
         )
 
     @property
