@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -29,8 +30,6 @@ from .models import Assessment, AssessmentChange, Organisation, SurveyRound
 
 ACTIVITY_PAGE_SIZE = 50
 # "Meine Leistungen" (name `my_services`, monitoring/workspace*.py) lives here; its filter takes these parameters.
-LIST_PATH = "/leistungen/"
-ASSESSMENT_PATH = "/bewertungen/{pk}/"
 
 # The three figures of a group of assessments, computed by the database in one grouped query.
 PROGRESS_COUNTS = {
@@ -42,11 +41,12 @@ PROGRESS_COUNTS = {
 
 def list_url(**params) -> str:
     """The list "Meine Leistungen" filtered by `params`, e.g. list_url(einheit=4, bestaetigt="nein", runde=2)."""
-    return f"{LIST_PATH}?{urlencode(params)}" if params else LIST_PATH
+    path = reverse("my_services")
+    return f"{path}?{urlencode(params)}" if params else path
 
 
 def assessment_url(pk: int) -> str:
-    return ASSESSMENT_PATH.format(pk=pk)
+    return reverse("assessment_detail", args=[pk])
 
 
 def _percent(part: int, whole: int) -> int | None:
