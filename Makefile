@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # Front-end packages (KERN UX, htmx, axe-core) exactly as package-lock.json pins them; reinstalled when it changes.
 NODE_STAMP := node_modules/.installed
+# The browser tests drive Debian's chromium (never a downloaded browser); installed when missing.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test lint demo migrate assets
 
@@ -20,6 +23,10 @@ $(NODE_STAMP): package.json package-lock.json
 
 assets: $(NODE_STAMP)
 
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
@@ -29,7 +36,7 @@ demo: migrate
 run: demo $(NODE_STAMP)
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP) $(NODE_STAMP)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
