@@ -125,7 +125,8 @@ def _conflicts(rows, versions, seen_at, user) -> list[Conflict]:
     changes = AssessmentChange.objects.filter(assessment__in=candidates).select_related("user").order_by("at", "pk")
     for change in changes:
         seen_version = versions.get(change.assessment_id) if versions is not None else None
-        newer = change.version > seen_version if seen_version is not None else change.at > seen_at
+        # A row given without a version (and no seen_at) shows all of its history.
+        newer = change.version > seen_version if seen_version is not None else seen_at is None or change.at > seen_at
         if newer:
             by_row[change.assessment_id].append(change)
     stale = []
