@@ -442,6 +442,29 @@ class Assessment(models.Model):
             raise ValidationError(errors)
 
     @classmethod
+    def _load_related(cls, objs) -> None:
+        """The records the rules read, fetched once per relation for the whole batch instead of once per row."""
+        for name, model in (
+            ("leika_entry", LeikaEntry),
+            ("department", Department),
+            ("maturity_level", MaturityLevel),
+            ("it_project", ITProject),
+        ):
+            field = cls._meta.get_field(name)
+            missing = {
+                getattr(obj, field.attname)
+                for obj in objs
+                if getattr(obj, field.attname) is not None and not field.is_cached(obj)
+            }
+            if not missing:
+                continue
+            loaded = model._base_manager.in_bulk(missing)
+            for obj in objs:
+                value = getattr(obj, field.attname)
+                if value is not None and not field.is_cached(obj) and value in loaded:
+                    field.set_cached_value(obj, loaded[value])
+
+    @classmethod
     def validate_many(cls, objs) -> None:
         """Check a batch with one query for rounds and one for stored rows, as bulk paths need."""
         rounds = {
@@ -455,6 +478,7 @@ class Assessment(models.Model):
         )
         if stored_closed:
             raise ClosedRoundError(", ".join(stored_closed))
+        cls._load_related(objs)
         for position, obj in enumerate(objs, start=1):
             round_obj = rounds[obj.round_id]
             if round_obj.is_closed:
