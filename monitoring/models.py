@@ -496,6 +496,7 @@ class ChangeSource(models.TextChoices):
     CONFIRM = "bestaetigung", "Bestätigung"
     IMPORT = "import", "Import"
     ADMIN = "admin", "Verwaltung"
+    SHEET = "tabelle", "Excel-Tabelle"
 
 
 class AssessmentChange(models.Model):
