@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 INTEGER = "integer"
 PERCENT = "percent"
 DELTA = "delta"
+POINTS = "points"  # a change of a percentage, in percentage points (one decimal)
 TEXT = "text"
 
 
@@ -26,6 +27,8 @@ class Cell:
             return "–"
         if self.kind == PERCENT:
             return f"{self.value:.1f} %".replace(".", ",")
+        if self.kind == POINTS:
+            return (f"{self.value:+.1f}".replace(".", ",").replace("-", "−") + " Pp") if self.value else "±0,0 Pp"
         if self.kind == DELTA:
             return f"{self.value:+d}".replace("-", "−") if self.value else "±0"
         if self.kind == INTEGER:

@@ -1,0 +1,561 @@
+"""The dashboard's tables for one organisation, each a ReportTable computed by aggregate queries over the records.
+
+The number of queries depends on the number of rounds shown, never on the number of assessments.
+"""
+
+from collections import Counter
+from urllib.parse import urlencode
+
+from django.db.models import Count, FilteredRelation, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from ozg.choices import EfaKind, Zustaendigkeit
+from ozg.models import EfaOffer, OzgLeistung
+
+from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
+from .models import Assessment, Department, ITProject, Organisation, SurveyRound
+from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
+from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
+
+ALL_SERVICES = "Alle Dienstleistungen"
+ONE_ROW_PER_SERVICE = "eine LeiKa-Leistung im Umfang der Organisation je Erhebungsrunde"
+ONLINE_LEVEL, COMPLIANT_LEVEL = 2, 3
+
+
+def rounds_of(organisation: Organisation):
+    return (
+        SurveyRound.objects.filter(organisation=organisation)
+        .select_related("catalogue_version", "maturity_scale")
+        .order_by("year")
+    )
+
+
+def status_label(value: str) -> str:
+    return Status(value).label
+
+
+def share(part: int, base: int) -> float | None:
+    return round(100 * part / base, 1) if base else None
+
+
+def cutoff(round_obj: SurveyRound) -> str:
+    if round_obj.is_closed:
+        deadline = f", Meldefrist {date_format(round_obj.deadline, 'd.m.Y')}" if round_obj.deadline else ""
+        return f"{round_obj.year}: Runde abgeschlossen{deadline}"
+    return f"{round_obj.year}: Stand {date_format(timezone.localdate(), 'd.m.Y')}, Runde offen (vorläufige Zahlen)"
+
+
+def method_for(organisation, rounds, counting_unit=ONE_ROW_PER_SERVICE, scope="", remarks=()) -> Method:
+    return Method(
+        counting_unit=counting_unit,
+        scope=scope or f"{organisation.name}, alle Organisationseinheiten",
+        catalogue="; ".join(f"{r.year}: {r.catalogue_version}" for r in rounds),
+        scale="; ".join(sorted({str(r.maturity_scale) for r in rounds})),
+        cutoff="; ".join(cutoff(r) for r in rounds),
+        remarks=list(remarks),
+    )
+
+
+def statuses_present(*counters: Counter) -> list[str]:
+    """The committee's five clusters, plus 'nicht gemeldet' only where it occurs."""
+    statuses = [s.value for s in REPORTED_STATUSES]
+    if any(c.get(Status.NICHT_GEMELDET.value) for c in counters):
+        statuses.append(Status.NICHT_GEMELDET.value)
+    return statuses
+
+
+# --- year over year -----------------------------------------------------------------------------------------------
+
+
+def status_counts(rounds) -> dict[int, Counter]:
+    """{round id: Counter(status -> rows)} in one query."""
+    counts = {r.pk: Counter() for r in rounds}
+    rows = Assessment.objects.filter(round__in=rounds).values("round_id", "status").annotate(n=Count("pk")).order_by()
+    for row in rows:
+        counts[row["round_id"]][row["status"]] = row["n"]
+    return counts
+
+
+def as_reported(organisation, rounds, counts) -> ReportTable:
+    statuses = statuses_present(*counts.values())
+    rows = [Row(status_label(s), [Cell(counts[r.pk][s]) for r in rounds]) for s in statuses]
+    rows.append(Row(ALL_SERVICES, [Cell(sum(counts[r.pk].values())) for r in rounds], is_total=True))
+    return ReportTable(
+        slug="status",
+        title="Umsetzungsstatus wie gemeldet",
+        header=["Umsetzungsstatus", *[str(r.year) for r in rounds]],
+        rows=rows,
+        method=method_for(
+            organisation,
+            rounds,
+            remarks=[
+                "Jede Runde zählt die Leistungen ihrer eigenen Katalogversion; Jahre sind daher nur "
+                "eingeschränkt vergleichbar (siehe Vergleich auf gleicher Basis und Überleitung)."
+            ],
+        ),
+    )
+
+
+def like_for_like(organisation, comparison: Comparison) -> ReportTable:
+    a, b = comparison.earlier, comparison.later
+    before, after = comparison.like_for_like_earlier, comparison.like_for_like_later
+    statuses = statuses_present(before, after)
+    rows = [
+        Row(status_label(s), [Cell(before[s]), Cell(after[s]), Cell(after[s] - before[s], DELTA)]) for s in statuses
+    ]
+    total = comparison.followed
+    rows.append(Row(ALL_SERVICES, [Cell(total), Cell(total), Cell(0, DELTA)], is_total=True))
+    return ReportTable(
+        slug=f"gleiche-basis-{a.year}-{b.year}",
+        title=f"Vergleich auf gleicher Basis {a.year} → {b.year}",
+        header=["Umsetzungsstatus", str(a.year), str(b.year), "Veränderung"],
+        rows=rows,
+        method=method_for(
+            organisation,
+            [a, b],
+            counting_unit="eine LeiKa-Leistung, die in beiden Runden unter demselben Schlüssel erhoben wurde",
+            remarks=[
+                f"{total} von {sum(comparison.end.values())} Leistungen {b.year} lassen sich über den "
+                f"Katalogabgleich eins zu eins auf {a.year} zurückführen (unverändert oder nur umbenannt); "
+                "aufgeteilte, zusammengelegte, neue und entfallene Leistungen zählen hier nicht."
+            ],
+        ),
+    )
+
+
+def bridge(organisation, comparison: Comparison) -> ReportTable:
+    a, b = comparison.earlier, comparison.later
+    statuses = statuses_present(comparison.start, comparison.end)
+
+    def line(label, delta: Counter, kind=DELTA, is_total=False):
+        cells = [Cell(delta.get(s, 0), kind) for s in statuses]
+        return Row(label, [*cells, Cell(sum(delta.values()), kind)], is_total=is_total)
+
+    rows = [line(f"Stand {a.year} (wie gemeldet)", comparison.start, kind="integer", is_total=True)]
+    for kind, delta in comparison.effects_by_kind():
+        rows.append(line(f"Katalog: {EFFECT_LABELS[kind]}", delta))
+    for before, after, n in comparison.transitions:
+        rows.append(
+            line(f"Statuswechsel: {status_label(before)} → {status_label(after)}", Counter({before: -n, after: n}))
+        )
+    rows.append(line(f"Stand {b.year} (wie gemeldet)", comparison.end, kind="integer", is_total=True))
+    return ReportTable(
+        slug=f"ueberleitung-{a.year}-{b.year}",
+        title=f"Überleitung {a.year} → {b.year}: Katalogeffekte und echte Statuswechsel",
+        header=["Schritt", *[status_label(s) for s in statuses], "Summe"],
+        rows=rows,
+        method=method_for(
+            organisation,
+            [a, b],
+            remarks=[
+                "Katalogeffekte: Zeilen, die der Katalogabgleich nicht eins zu eins verfolgen kann, mit ihrem "
+                "Status im jeweiligen Jahr. Statuswechsel: nur Leistungen, die in beiden Runden unter demselben "
+                "Schlüssel erhoben wurden. Stand des Vorjahres plus alle Schritte ergibt den Stand des Folgejahres."
+            ],
+        ),
+    )
+
+
+def effects_by_family(organisation, comparison: Comparison) -> ReportTable:
+    a, b = comparison.earlier, comparison.later
+    statuses = statuses_present(comparison.start, comparison.end)
+    rows = [
+        Row(
+            e.family_name,
+            [
+                Cell(e.label, TEXT),
+                Cell(e.family, TEXT),
+                *[Cell(e.delta.get(s, 0), DELTA) for s in statuses],
+                Cell(e.total, DELTA),
+            ],
+        )
+        for e in comparison.effects
+    ]
+    return ReportTable(
+        slug=f"katalogeffekte-{a.year}-{b.year}",
+        title=f"Katalogeffekte {a.year} → {b.year} nach Leistungsfamilie",
+        header=["Leistungsfamilie", "Katalogeffekt", "Leistungsobjekt", *[status_label(s) for s in statuses], "Summe"],
+        rows=rows,
+        method=method_for(
+            organisation,
+            [a, b],
+            counting_unit="Zeilen, die hinzukommen (+) oder wegfallen (−), je Leistungsobjekt (Schlüssel-Stellen 1–8)",
+        ),
+    )
+
+
+# --- departments --------------------------------------------------------------------------------------------------
+
+
+def list_link(round_obj, department_id=None, status=None) -> str:
+    params = [("runde", round_obj.pk)]
+    if department_id:
+        params.append(("einheit", department_id))
+    if status:
+        params.append(("status", status))
+    return f"{reverse('my_services')}?{urlencode(params)}"
+
+
+def departments(organisation, round_obj, previous, counts_by_round=None) -> ReportTable:
+    rounds = [r for r in (previous, round_obj) if r is not None]
+    per = {r.pk: {} for r in rounds}
+    rows = (
+        Assessment.objects.filter(round__in=rounds)
+        .values("round_id", "department_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        per[row["round_id"]].setdefault(row["department_id"], Counter())[row["status"]] = row["n"]
+    current = per[round_obj.pk]
+    statuses = statuses_present(*current.values())
+    names = {d.pk: d for d in Department.objects.filter(pk__in=current.keys())}
+    digital = Status.DIGITAL.value
+    table_rows = []
+    for dept in sorted(names.values(), key=lambda d: d.code):
+        counts = current[dept.pk]
+        total = sum(counts.values())
+        now = share(counts[digital], total)
+        cells = [Cell(counts[s], link=list_link(round_obj, dept.pk, s)) for s in statuses]
+        cells.append(Cell(total, link=list_link(round_obj, dept.pk)))
+        cells.append(Cell(now, PERCENT))
+        if previous is not None and dept.pk in per[previous.pk]:
+            old = per[previous.pk][dept.pk]
+            before = share(old[digital], sum(old.values()))
+            cells.append(Cell(round(now - before, 1) if now is not None and before is not None else None, POINTS))
+        else:
+            cells.append(Cell(None, POINTS))
+        table_rows.append(Row(f"{dept.code} {dept.name}", cells))
+    all_counts = sum(current.values(), Counter())
+    total = sum(all_counts.values())
+    cells = [Cell(all_counts[s], link=list_link(round_obj, status=s)) for s in statuses]
+    cells += [Cell(total, link=list_link(round_obj)), Cell(share(all_counts[digital], total), PERCENT)]
+    if previous is not None:
+        old = sum(per[previous.pk].values(), Counter())
+        before = share(old[digital], sum(old.values()))
+        now = share(all_counts[digital], total)
+        cells.append(Cell(round(now - before, 1) if now is not None and before is not None else None, POINTS))
+    else:
+        cells.append(Cell(None, POINTS))
+    table_rows.append(Row("Alle Organisationseinheiten", cells, is_total=True))
+    last = f"Veränderung zu {previous.year} (Prozentpunkte)" if previous else "Veränderung zur Vorrunde"
+    return ReportTable(
+        slug=f"einheiten-{round_obj.year}",
+        title=f"Organisationseinheiten nach Umsetzungsstatus {round_obj.year}",
+        header=["Organisationseinheit", *[status_label(s) for s in statuses], "Summe", "Anteil digital", last],
+        rows=table_rows,
+        method=method_for(
+            organisation,
+            rounds,
+            remarks=["Anteil digital: Leistungen mit Status „Digital“ an allen Leistungen der Einheit."],
+        ),
+    )
+
+
+# --- OZG ----------------------------------------------------------------------------------------------------------
+
+
+def ozg_tables(organisation, round_obj) -> list[ReportTable]:
+    municipal = Q(zustaendigkeit=Zustaendigkeit.KOMMUNE)
+    plan_states = (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
+    annotated = OzgLeistung.objects.annotate(
+        own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
+    )
+    figures = annotated.aggregate(
+        total=Count("pk"),
+        municipal=Count("pk", filter=municipal),
+        **{s.value: Count("pk", filter=municipal & Q(own_plan__state=s)) for s in plan_states},
+    )
+    base = figures["municipal"]
+    done, short, long = (figures[s.value] for s in plan_states)
+    rounds = [round_obj] if round_obj else []
+    plan_method = method_for(
+        organisation,
+        rounds,
+        counting_unit="eine OZG-Leistung (OZG-ID); Quoten bezogen auf die kommunalen OZG-Leistungen",
+        scope=f"{organisation.name}: eigener Planungsstand der OZG-Leistungen",
+    )
+    quotas = ReportTable(
+        slug="ozg-quoten",
+        title="OZG-Leistungen: Planungsstand und Quoten",
+        header=["Kennzahl", "Anzahl", "Quote"],
+        rows=[
+            Row("OZG-Leistungen insgesamt", [Cell(figures["total"]), Cell(None, PERCENT)]),
+            Row("davon kommunal", [Cell(base), Cell(None, PERCENT)], is_total=True),
+            Row("umgesetzt", [Cell(done), Cell(share(done, base), PERCENT)]),
+            Row("kurzfristig geplant", [Cell(short), Cell(share(short, base), PERCENT)]),
+            Row("langfristig geplant", [Cell(long), Cell(share(long, base), PERCENT)]),
+            Row("umgesetzt oder kurzfristig geplant", [Cell(done + short), Cell(share(done + short, base), PERCENT)]),
+            Row(
+                "umgesetzt oder geplant (kurz- und langfristig)",
+                [Cell(done + short + long), Cell(share(done + short + long, base), PERCENT)],
+            ),
+        ],
+        method=plan_method,
+    )
+    per_field = (
+        annotated.filter(municipal)
+        .values("themenfeld__name")
+        .annotate(n=Count("pk"), **{s.value: Count("pk", filter=Q(own_plan__state=s)) for s in plan_states})
+        .order_by("themenfeld__name")
+    )
+    themenfelder = ReportTable(
+        slug="ozg-themenfelder",
+        title="Kommunale OZG-Leistungen je Themenfeld",
+        header=[
+            "Themenfeld",
+            "kommunal",
+            "umgesetzt",
+            "kurzfristig geplant",
+            "langfristig geplant",
+            "Quote umgesetzt",
+            "Quote umgesetzt oder kurzfristig geplant",
+        ],
+        rows=[
+            Row(
+                row["themenfeld__name"],
+                [
+                    Cell(row["n"]),
+                    *[Cell(row[s.value]) for s in plan_states],
+                    Cell(share(row[PlanState.UMGESETZT], row["n"]), PERCENT),
+                    Cell(share(row[PlanState.UMGESETZT] + row[PlanState.KURZFRISTIG], row["n"]), PERCENT),
+                ],
+            )
+            for row in per_field
+        ],
+        method=plan_method,
+    )
+    tables = [quotas, themenfelder]
+    if round_obj is not None:
+        tables += federal_rule_tables(organisation, round_obj, annotated, base)
+        tables.append(maturity_distribution(organisation, round_obj))
+    return tables
+
+
+def federal_rule_tables(organisation, round_obj, annotated, base) -> list[ReportTable]:
+    """The federal counting rule over the round's assessments beside the organisation's own plan state."""
+    reached = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE).annotate(
+        best=Max(
+            "leika_entries__assessments__maturity_level__value",
+            filter=Q(leika_entries__assessments__round=round_obj),
+        ),
+        rated=Count("leika_entries__assessments", filter=Q(leika_entries__assessments__round=round_obj)),
+    )
+    online = compliant = unrated = 0
+    findings = []
+    for ozg_id, name, best, rated, state in reached.values_list(
+        "ozg_id", "name", "best", "rated", "own_plan__state"
+    ).order_by("ozg_id"):
+        if not rated:
+            unrated += 1
+        elif best is not None and best >= ONLINE_LEVEL:
+            online += 1
+            compliant += best >= COMPLIANT_LEVEL
+        finding = ""
+        if state == PlanState.UMGESETZT and rated and (best is None or best < ONLINE_LEVEL):
+            finding = "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung erreicht Stufe 2"
+        elif state == PlanState.UMGESETZT and not rated:
+            finding = "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung ist in der Runde bewertet"
+        elif best is not None and best >= COMPLIANT_LEVEL and state != PlanState.UMGESETZT:
+            finding = "nach der Zählregel konform umgesetzt, im Planungsstand nicht als umgesetzt geführt"
+        elif best is not None and best >= ONLINE_LEVEL and state in (None, PlanState.NICHT_GEPLANT):
+            finding = "nach der Zählregel online, im Planungsstand nicht geplant"
+        if finding:
+            findings.append(
+                Row(
+                    str(ozg_id),
+                    [
+                        Cell(name, TEXT),
+                        Cell(PlanState(state).label if state else "keine Planung", TEXT),
+                        Cell(best),
+                        Cell(finding, TEXT),
+                    ],
+                )
+            )
+    planned_done = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE, own_plan__state=PlanState.UMGESETZT)
+    done = planned_done.count()
+    scale = round_obj.maturity_scale
+    remarks = [
+        "Zählregel des Bundes: eine OZG-Leistung gilt als online, sobald eine ihrer LeiKa-Leistungen Stufe 2 "
+        "erreicht, als konform ab Stufe 3 (höchste Stufe der zugeordneten Leistungen dieser Runde)."
+    ]
+    if scale.code != "ozg-1-1":
+        remarks.append(
+            f"Die Regel ist für das OZG-Reifegradmodell 1.1 definiert; hier gelten die Stufen von „{scale}“."
+        )
+    method = method_for(
+        organisation,
+        [round_obj],
+        counting_unit="eine kommunale OZG-Leistung (OZG-ID)",
+        remarks=remarks,
+    )
+    rule = ReportTable(
+        slug=f"ozg-zaehlregel-{round_obj.year}",
+        title=f"Eigener Planungsstand und Zählregel des Bundes {round_obj.year}",
+        header=["Kennzahl", "Anzahl", "Quote"],
+        rows=[
+            Row("kommunale OZG-Leistungen", [Cell(base), Cell(None, PERCENT)], is_total=True),
+            Row("umgesetzt laut eigenem Planungsstand", [Cell(done), Cell(share(done, base), PERCENT)]),
+            Row("online nach Zählregel (mind. Stufe 2)", [Cell(online), Cell(share(online, base), PERCENT)]),
+            Row("konform nach Zählregel (mind. Stufe 3)", [Cell(compliant), Cell(share(compliant, base), PERCENT)]),
+            Row("ohne bewertete LeiKa-Leistung in der Runde", [Cell(unrated), Cell(share(unrated, base), PERCENT)]),
+            Row(
+                "Widersprüche (Plausibilitätsbefunde)", [Cell(len(findings)), Cell(share(len(findings), base), PERCENT)]
+            ),
+        ],
+        method=method,
+    )
+    plausibility = ReportTable(
+        slug=f"ozg-befunde-{round_obj.year}",
+        title=f"Plausibilitätsbefunde {round_obj.year}: Planungsstand und Zählregel widersprechen sich",
+        header=["OZG-ID", "Bezeichnung", "Planungsstand", "höchste Stufe", "Befund"],
+        rows=findings,
+        method=method,
+    )
+    return [rule, plausibility]
+
+
+def maturity_distribution(organisation, round_obj) -> ReportTable:
+    counts = dict(
+        Assessment.objects.filter(round=round_obj)
+        .values_list("maturity_level__value")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    total = sum(counts.values())
+    rows = [
+        Row(
+            f"{level.value} – {level.label}",
+            [Cell(counts.get(level.value, 0)), Cell(share(counts.get(level.value, 0), total), PERCENT)],
+        )
+        for level in round_obj.maturity_scale.levels.all()
+    ]
+    rows.append(Row("ohne Reifegrad", [Cell(counts.get(None, 0)), Cell(share(counts.get(None, 0), total), PERCENT)]))
+    rows.append(Row(ALL_SERVICES, [Cell(total), Cell(share(total, total), PERCENT)], is_total=True))
+    return ReportTable(
+        slug=f"reifegrade-{round_obj.year}",
+        title=f"Verteilung der Reifegrade {round_obj.year} ({round_obj.maturity_scale})",
+        header=["Reifegrad", "Leistungen", "Anteil"],
+        rows=rows,
+        method=method_for(organisation, [round_obj]),
+    )
+
+
+# --- EfA and projects ---------------------------------------------------------------------------------------------
+
+
+def efa_table(organisation, round_obj) -> ReportTable:
+    day = round_obj.deadline or timezone.localdate()
+    offers = EfaOffer.objects.filter(Q(available_from__isnull=True) | Q(available_from__lte=day))
+    available = offers.count()
+    in_round = Assessment.objects.filter(round=round_obj)
+    reused = in_round.filter(efa_offer__isnull=False).values("efa_offer").distinct().count()
+    by_kind = dict(in_round.exclude(efa_kind="").values_list("efa_kind").annotate(n=Count("pk")).order_by())
+    planned_kinds = [EfaKind.NACHNUTZUNG_IN_KLAERUNG, EfaKind.NACHNUTZUNG_VEREINBART]
+    planned = in_round.filter(efa_kind__in=planned_kinds).exclude(status=Status.DIGITAL).count()
+    rows = [
+        Row("EfA-Angebote verfügbar (zum Stichtag)", [Cell(available)]),
+        Row("davon von der Organisation nachgenutzt (mind. eine Leistung)", [Cell(reused)]),
+        Row("Leistungen mit geplanter Nachnutzung (noch nicht digital)", [Cell(planned)]),
+    ]
+    rows += [Row(f"Leistungen: {kind.label}", [Cell(by_kind.get(kind.value, 0))]) for kind in EfaKind]
+    return ReportTable(
+        slug=f"efa-{round_obj.year}",
+        title=f"Einer für Alle (EfA) {round_obj.year}",
+        header=["Kennzahl", "Anzahl"],
+        rows=rows,
+        method=method_for(
+            organisation,
+            [round_obj],
+            counting_unit="EfA-Angebote (Zeilen 1–2) bzw. LeiKa-Leistungen der Runde (übrige Zeilen)",
+        ),
+    )
+
+
+def project_tables(organisation, round_obj) -> list[ReportTable]:
+    projects = ITProject.objects.filter(organisation=organisation, year=round_obj.year).select_related("department")
+    moved = dict(
+        Assessment.objects.filter(round=round_obj, it_project__isnull=False)
+        .values_list("it_project")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    projects = list(projects.order_by("state", "title"))
+    per_state = Counter(p.state for p in projects)
+    services_per_state = Counter()
+    for p in projects:
+        services_per_state[p.state] += moved.get(p.pk, 0)
+    method = method_for(
+        organisation,
+        [round_obj],
+        counting_unit="IT-Projekte des Jahres und die LeiKa-Leistungen, denen sie in der Runde zugeordnet sind",
+    )
+    by_state = ReportTable(
+        slug=f"projekte-{round_obj.year}",
+        title=f"IT-Projekte {round_obj.year} nach Stand",
+        header=["Stand", "Projekte", "betroffene Leistungen"],
+        rows=[Row(state.label, [Cell(per_state[state]), Cell(services_per_state[state])]) for state in ProjectState]
+        + [Row("Summe", [Cell(len(projects)), Cell(sum(services_per_state.values()))], is_total=True)],
+        method=method,
+    )
+    listing = ReportTable(
+        slug=f"projektliste-{round_obj.year}",
+        title=f"IT-Projekte {round_obj.year} und die Leistungen, die sie bewegen",
+        header=["IT-Projekt", "Stand", "Organisationseinheit", "Leistungen"],
+        rows=[
+            Row(
+                p.title,
+                [
+                    Cell(p.get_state_display(), TEXT),
+                    Cell(p.department.code if p.department else "", TEXT),
+                    Cell(moved.get(p.pk, 0)),
+                ],
+            )
+            for p in projects
+        ],
+        method=method,
+    )
+    return [by_state, listing]
+
+
+# --- the whole dashboard ------------------------------------------------------------------------------------------
+
+
+def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: SurveyRound | None) -> dict:
+    """Every section of the dashboard for the chosen series of rounds and the round in focus."""
+    sections = {"series": [], "comparisons": [], "departments": [], "ozg": [], "efa": []}
+    if rounds:
+        counts = status_counts(rounds)
+        sections["series"].append(as_reported(organisation, rounds, counts))
+        for earlier, later in consecutive(rounds):
+            comparison = compare(earlier, later)
+            sections["comparisons"].append(
+                {
+                    "comparison": comparison,
+                    "tables": [
+                        like_for_like(organisation, comparison),
+                        bridge(organisation, comparison),
+                        effects_by_family(organisation, comparison),
+                    ],
+                }
+            )
+    if focus is not None:
+        previous = (
+            SurveyRound.objects.filter(organisation=organisation, year__lt=focus.year)
+            .select_related("catalogue_version", "maturity_scale")
+            .order_by("-year")
+            .first()
+        )
+        sections["departments"].append(departments(organisation, focus, previous))
+        sections["efa"] = [efa_table(organisation, focus), *project_tables(organisation, focus)]
+    sections["ozg"] = ozg_tables(organisation, focus)
+    return sections
+
+
+def all_tables(sections: dict) -> list[ReportTable]:
+    tables = [*sections["series"]]
+    for item in sections["comparisons"]:
+        tables += item["tables"]
+    return tables + sections["departments"] + sections["ozg"] + sections["efa"]

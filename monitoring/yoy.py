@@ -1,0 +1,248 @@
+"""Year over year: what the crosswalk can follow from one round to the next, and a bridge between their totals.
+
+Every row of the later round is either followed 1:1 to a row of the earlier round (same key, unchanged or only
+renamed in every catalogue version between them: like-for-like) or it is a catalogue effect (finer entries,
+successors of a split, the target of a merge, new entries, entries newly in scope). Every row of the earlier round
+that is not followed is a catalogue effect too (split, merged, withdrawn, no longer in scope). The bridge is then
+
+    earlier totals + catalogue effects + real status changes (like-for-like pairs only) = later totals,
+
+per status, by construction; the tests check it on the demo and on generated data.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from leika.crosswalk import CONTINUING, Change
+from leika.models import CatalogueChange, LeikaEntry
+
+from .carryover import version_chain
+from .choices import Status
+from .models import SurveyRound
+
+# Catalogue effects in the order the bridge lists them, each with its German label.
+AUSDIFFERENZIERT = "ausdifferenziert"
+AUFGETEILT = "aufgeteilt"
+ZUSAMMENGELEGT = "zusammengelegt"
+NEU = "neu"
+ENTFALLEN = "entfallen"
+SCOPE_IN = "umfang_neu"
+SCOPE_OUT = "umfang_weg"
+EFFECT_LABELS = {
+    AUSDIFFERENZIERT: "feiner untergliedert (neue Einzelleistungen)",
+    AUFGETEILT: "aufgeteilt (Vorgänger entfällt, Nachfolger kommen hinzu)",
+    ZUSAMMENGELEGT: "zusammengelegt",
+    NEU: "neu im Katalog",
+    ENTFALLEN: "im Katalog entfallen",
+    SCOPE_IN: "neu im Erhebungsumfang",
+    SCOPE_OUT: "nicht mehr im Erhebungsumfang",
+}
+# What the entry's own change field says about a later-side row that is not followed.
+NEW_SIDE_EFFECT = {
+    Change.AUSDIFFERENZIERT: AUSDIFFERENZIERT,
+    Change.NACHFOLGER: AUFGETEILT,
+    Change.NEU: NEU,
+}
+OLD_SIDE_EFFECT = {
+    Change.AUFGETEILT: AUFGETEILT,
+    Change.ZUSAMMENGELEGT: ZUSAMMENGELEGT,
+    Change.ENTFALLEN: ENTFALLEN,
+}
+
+
+@dataclass
+class Effect:
+    """One catalogue effect on one family (Leistungsobjekt): rows removed and added, per status."""
+
+    kind: str
+    family: str
+    family_name: str = ""
+    delta: Counter = field(default_factory=Counter)
+
+    @property
+    def label(self) -> str:
+        return EFFECT_LABELS[self.kind]
+
+    @property
+    def total(self) -> int:
+        return sum(self.delta.values())
+
+
+@dataclass
+class Comparison:
+    """Two rounds of one organisation and everything the bridge between them is made of."""
+
+    earlier: SurveyRound
+    later: SurveyRound
+    start: Counter
+    end: Counter
+    pairs: Counter  # (earlier status, later status) -> rows followed 1:1
+    effects: list[Effect]
+
+    @property
+    def statuses(self) -> list[str]:
+        """The statuses that occur in either round, in the committee table's order."""
+        seen = set(self.start) | set(self.end)
+        return [s.value for s in Status if s.value in seen or s != Status.NICHT_GEMELDET]
+
+    @property
+    def like_for_like_earlier(self) -> Counter:
+        counts = Counter()
+        for (before, _after), n in self.pairs.items():
+            counts[before] += n
+        return counts
+
+    @property
+    def like_for_like_later(self) -> Counter:
+        counts = Counter()
+        for (_before, after), n in self.pairs.items():
+            counts[after] += n
+        return counts
+
+    @property
+    def followed(self) -> int:
+        return sum(self.pairs.values())
+
+    @property
+    def transitions(self) -> list[tuple[str, str, int]]:
+        """Real status changes (from, to, rows), in the table's status order."""
+        order = {s.value: i for i, s in enumerate(Status)}
+        moved = [(a, b, n) for (a, b), n in self.pairs.items() if a != b and n]
+        return sorted(moved, key=lambda t: (order[t[0]], order[t[1]]))
+
+    def effects_by_kind(self) -> list[tuple[str, Counter]]:
+        summed: dict[str, Counter] = {}
+        for effect in self.effects:
+            summed.setdefault(effect.kind, Counter()).update(effect.delta)
+        return [(kind, summed[kind]) for kind in EFFECT_LABELS if kind in summed]
+
+    def check(self) -> bool:
+        """Start plus every part of the bridge gives the end, status by status."""
+        total = Counter(self.start)
+        for effect in self.effects:
+            total.update(effect.delta)
+        for before, after, n in self.transitions:
+            total[before] -= n
+            total[after] += n
+        return +total == +Counter(self.end)
+
+
+def _rows(round_obj: SurveyRound) -> dict[int, str]:
+    return dict(round_obj.assessments.values_list("leika_entry_id", "status"))
+
+
+def _continuations(chain) -> list[dict[int, int]]:
+    """Per version of the chain: {entry of this version: same-key entry of the version before} where it continues."""
+    steps = []
+    for version in chain:
+        steps.append(
+            dict(
+                version.entries.filter(change__in=CONTINUING, predecessor__isnull=False).values_list(
+                    "pk", "predecessor_id"
+                )
+            )
+        )
+    return steps
+
+
+def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
+    """Follow the later round's rows back to the earlier round through every catalogue version between them."""
+    before, after = _rows(earlier), _rows(later)
+    chain = version_chain(earlier.catalogue_version, later.catalogue_version)
+    steps = _continuations(chain)
+
+    # origin[later entry] = entry of the earlier version it continues (same key all the way), if any;
+    # otherwise the entry of the version where the line breaks, whose own change says what happened.
+    origin, broke_new = {}, {}
+    for entry_id in after:
+        node = entry_id
+        for step in reversed(steps):
+            previous = step.get(node)
+            if previous is None:
+                broke_new[entry_id] = node
+                break
+            node = previous
+        else:
+            origin[entry_id] = node
+    reached = set(origin.values())
+    forwards = [{old: new for new, old in step.items()} for step in steps]
+    broke_old = {}
+    for entry_id in set(before) - reached:
+        node = entry_id
+        for version, forward in zip(chain, forwards, strict=True):
+            following = forward.get(node)
+            if following is None:
+                broke_old[entry_id] = (version.pk, node)
+                break
+            node = following
+
+    keys = dict(LeikaEntry.objects.filter(pk__in=set(before) | set(after)).values_list("pk", "key"))
+    new_side = dict(LeikaEntry.objects.filter(pk__in=set(broke_new.values())).values_list("pk", "change"))
+    old_side = {
+        (version_id, entry_id): kind
+        for version_id, entry_id, kind in CatalogueChange.objects.filter(
+            version__in=chain, entry_id__in={node for _, node in broke_old.values()}
+        ).values_list("version_id", "entry_id", "kind")
+    }
+    merged_targets = set(
+        CatalogueChange.objects.filter(
+            version__in=chain, kind=Change.ZUSAMMENGELEGT, successor_id__in=set(broke_new.values())
+        ).values_list("successor_id", flat=True)
+    )
+
+    effects: dict[tuple[str, str], Effect] = {}
+
+    def effect(kind: str, key: str) -> Effect:
+        family = key[:8]
+        return effects.setdefault((kind, family), Effect(kind, family))
+
+    pairs = Counter()
+    for entry_id, status in after.items():
+        if entry_id in origin:
+            source = origin[entry_id]
+            if source in before:
+                pairs[(before[source], status)] += 1
+            else:
+                effect(SCOPE_IN, keys[entry_id]).delta[status] += 1
+        elif broke_new[entry_id] in merged_targets:
+            effect(ZUSAMMENGELEGT, keys[entry_id]).delta[status] += 1
+        else:
+            effect(NEW_SIDE_EFFECT.get(new_side.get(broke_new[entry_id]), NEU), keys[entry_id]).delta[status] += 1
+    for entry_id, status in before.items():
+        if entry_id in reached:
+            continue
+        kind = OLD_SIDE_EFFECT.get(old_side.get(broke_old[entry_id]), ENTFALLEN) if entry_id in broke_old else SCOPE_OUT
+        effect(kind, keys[entry_id]).delta[status] -= 1
+
+    _name_families(effects.values(), earlier, later)
+    order = list(EFFECT_LABELS)
+    ordered = sorted(effects.values(), key=lambda e: (order.index(e.kind), -abs(e.total), e.family))
+    return Comparison(earlier, later, Counter(before.values()), Counter(after.values()), pairs, ordered)
+
+
+def _name_families(effects, earlier: SurveyRound, later: SurveyRound) -> None:
+    """A family is named by its Leistungsobjekt entry (key ending in 000000) in the later, else the earlier version."""
+    effects = list(effects)
+    keys = {e.family + "000000" for e in effects}
+    names = {}
+    rows = LeikaEntry.objects.filter(
+        version_id__in=[earlier.catalogue_version_id, later.catalogue_version_id], key__in=keys
+    ).values_list("key", "name", "version_id")
+    for key, name, version_id in rows:
+        if version_id == later.catalogue_version_id or key not in names:
+            names[key] = name
+    for e in effects:
+        e.family_name = names.get(e.family + "000000", f"Leistungsobjekt {e.family}")
+
+
+def consecutive(rounds: list[SurveyRound]) -> list[tuple[SurveyRound, SurveyRound]]:
+    ordered = sorted(rounds, key=lambda r: r.year)
+    return list(zip(ordered, ordered[1:], strict=False))
+
+
+def family_counts(comparison: Comparison) -> dict[str, int]:
+    """Rows added (+) or removed (−) per family name over all catalogue effects (for quick checks)."""
+    totals = defaultdict(int)
+    for e in comparison.effects:
+        totals[e.family_name] += e.total
+    return dict(totals)
