@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import catalogue_views, imports, round_views, views, workspace
+from .list_exports import my_services_csv, my_services_xlsx
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("einheiten/<int:pk>/aktivitaet/", round_views.department_activity, name="department_activity"),
     path("leistungen/", workspace.my_services, name="my_services"),
     path("leistungen/spalten/", workspace.my_services_columns, name="my_services_columns"),
+    path("leistungen/export.xlsx", my_services_xlsx, name="my_services_xlsx"),
+    path("leistungen/export.csv", my_services_csv, name="my_services_csv"),
     path("leistungen/sammelbearbeitung/", workspace.bulk_edit, name="bulk_edit"),
     path("bewertungen/<int:pk>/", workspace.assessment_detail, name="assessment_detail"),
     path("bewertungen/<int:pk>/zeile/", workspace.assessment_row, name="assessment_row"),
