@@ -30,11 +30,12 @@ $(CHROMIUM):
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
+# Development only: DJANGO_DEBUG=1 enables the public development key and the demo accounts (password "demo").
 demo: migrate
-	$(BIN)/python manage.py load_demo
+	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
 
 run: demo $(NODE_STAMP)
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest

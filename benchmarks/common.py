@@ -14,6 +14,8 @@ SHARED = ROOT.parent / "shared" / "data"
 def setup_django() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Development settings (the public key, DEBUG as before); production hardening is not what is measured here.
+    os.environ.setdefault("DJANGO_DEBUG", "1")
     import django
 
     django.setup()

@@ -1,4 +1,4 @@
-"""Settings, read from environment variables with development defaults (SQLite, DEBUG on)."""
+"""Settings, read from environment variables: secure production defaults, development with DJANGO_DEBUG=1 (SQLite)."""
 
 import os
 from pathlib import Path
@@ -19,14 +19,21 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-# The development key only ever works with DEBUG on; production must set its own.
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+# Off unless asked for: a forgotten variable must never show tracebacks and settings to the public.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise RuntimeError("SECRET_KEY muss gesetzt sein, wenn DEBUG aus ist.")
-    SECRET_KEY = "dev-only-insecure-key-not-for-production"
+if not SECRET_KEY and DEBUG:
+    # DEVELOPMENT ONLY: this key is public. Without DEBUG it is never used; SECRET_KEY then stays empty, Django refuses
+    # to sign anything with it and config/wsgi.py refuses to start (management commands such as migrate still run).
+    SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Full origins (https://monitor.example.de) from which forms may be posted when a proxy changes the host or scheme.
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "django_tables2",
     "django_filters",
     "accounts",
@@ -45,7 +53,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -53,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that it sees the outcome of every login attempt (django-axes: lock-out after repeated failures).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -76,12 +90,20 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A connection kept across requests is tested before reuse, so the application recovers by itself once the
+        # database is back after an outage (requests in between get the 503 page of config.middleware).
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out user before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -104,7 +126,12 @@ STATICFILES_DIRS = [
     ("kern", NODE_MODULES / "@kern-ux" / "native" / "dist"),
     ("htmx", NODE_MODULES / "htmx.org" / "dist"),
 ]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# WhiteNoise serves the collected files with hashed names (cached for a year) and precompressed copies.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
@@ -141,3 +168,82 @@ ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)
 
 # Uploaded import files wait here between preview and confirmation (never served; deleted after confirming).
 IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "imports"))
+
+# --- Production hardening (see docs/betrieb.md) -------------------------------------------------------------------
+
+# Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto header (only set this if the proxy always sets
+# or overwrites the header) and, for the lock-out of django-axes, the client address it appends to X-Forwarded-For.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over TLS (directly or through the proxy): on by default in production, off in development.
+HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
+# The load balancer's health probe may ask over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+# includeSubDomains covers only names below the application's own host name, not the whole municipal domain.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a deliberate decision for the whole registered domain, taken by its owner, not by this application.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Everything is served by the application itself; no inline script, no foreign server (config.middleware).
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+# Sessions: a working day at most, and gone when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one user name from one address, further
+# attempts are refused for the cool-off period, with a German page.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+
+# Request sizes: form posts stay small; uploads larger than MAX_UPLOAD_BYTES are refused from the Content-Length
+# header before the body is read (config.middleware), and the table reader checks the file itself again.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+
+# Logs: one JSON object per line on standard output, for journald or the container runtime. Request bodies are never
+# logged; config.logging drops the request object that Django attaches to its error records.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "config.logging.JsonLinesFormatter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
+    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
+    "loggers": {
+        "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
+        # Django's own 500 mails would carry request details: never configured here.
+        "django.request": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "django.db.backends": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+        "axes.apps": {"handlers": ["stdout"], "level": "WARNING", "propagate": False},
+    },
+}

@@ -1,0 +1,94 @@
+"""Middleware for production: Content-Security-Policy, refusing oversized requests early, and a 503 page while the
+database is unreachable; plus the client address for the login lock-out."""
+
+import logging
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def content_security_policy() -> str:
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in settings.CONTENT_SECURITY_POLICY.items())
+
+
+class ContentSecurityPolicyMiddleware:
+    """Every response says which sources the browser may use: only this server, never inline script or style."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = content_security_policy()
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.header)
+        return response
+
+
+def service_unavailable() -> HttpResponse:
+    """The German 503 page. Rendered without the request: context processors would ask the database for the user."""
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost or refused database connection during a request gives the 503 page, never a traceback.
+
+    Django closes the broken connection at the end of the request (CONN_HEALTH_CHECKS for kept ones), so the next
+    request connects afresh and the service returns by itself once the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            logger.error("Datenbank nicht erreichbar: %s", exception.__class__.__name__, extra={"path": request.path})
+            return service_unavailable()
+        return None
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: a database error raised outside a view (session, authentication) also becomes the 503 page."""
+    import sys
+
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return service_unavailable()
+    return HttpResponse(render_to_string("500.html"), status=500)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body exceeds MAX_UPLOAD_BYTES before a single byte of it is read."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_UPLOAD_BYTES:
+            limit = settings.MAX_UPLOAD_BYTES // (1024 * 1024)
+            body = render_to_string("413.html", {"limit_mb": limit})
+            return HttpResponse(body, status=413)
+        return self.get_response(request)
+
+
+def client_ip(request) -> str:
+    """The client's address for django-axes; behind our own proxy, the address that proxy appended last."""
+    if settings.BEHIND_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if forwarded:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR", "")
