@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 # The browser tests drive Debian's chromium (never a downloaded browser); installed when missing.
 CHROMIUM := /usr/bin/chromium
+# The export tests convert workbooks with LibreOffice Calc (headless, without GUI packages); installed when missing.
+SOFFICE := /usr/bin/soffice
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test lint demo migrate assets
@@ -27,6 +29,10 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 
+$(SOFFICE):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libreoffice-calc-nogui
+
 migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
@@ -37,7 +43,7 @@ demo: migrate
 run: demo $(NODE_STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: $(STAMP) $(NODE_STAMP) $(CHROMIUM)
+test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
