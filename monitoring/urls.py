@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import catalogue_views, imports, round_views, views, workspace
 from .list_exports import my_services_csv, my_services_xlsx
+from .sheets import department_sheet_apply, department_sheet_download, department_sheet_upload, department_sheets
 
 urlpatterns = [
     path("", views.overview, name="overview"),
@@ -18,6 +19,21 @@ urlpatterns = [
     path("runden/<int:pk>/wieder-oeffnen/", round_views.round_reopen, name="round_reopen"),
     path("runden/<int:pk>/frist/", round_views.round_deadline, name="round_deadline"),
     path("einheiten/<int:pk>/aktivitaet/", round_views.department_activity, name="department_activity"),
+    path("einheiten/tabellen/", department_sheets, name="department_sheets"),
+    path("einheiten/<int:pk>/tabelle/", department_sheets, name="department_sheet"),
+    path(
+        "einheiten/<int:pk>/tabelle/<int:round_pk>/herunterladen/",
+        department_sheet_download,
+        name="department_sheet_download",
+    ),
+    path(
+        "einheiten/<int:pk>/tabelle/<int:round_pk>/hochladen/", department_sheet_upload, name="department_sheet_upload"
+    ),
+    path(
+        "einheiten/<int:pk>/tabelle/<int:round_pk>/uebernehmen/<str:token>/",
+        department_sheet_apply,
+        name="department_sheet_apply",
+    ),
     path("leistungen/", workspace.my_services, name="my_services"),
     path("leistungen/spalten/", workspace.my_services_columns, name="my_services_columns"),
     path("leistungen/export.xlsx", my_services_xlsx, name="my_services_xlsx"),
