@@ -186,6 +186,13 @@ def effects_by_family(organisation, comparison: Comparison) -> ReportTable:
     )
 
 
+def points(now: Counter, before: Counter | None, status=Status.DIGITAL.value) -> float | None:
+    """Change of the share of `status` in percentage points, from the exact shares (not the rounded ones)."""
+    if not before or not sum(before.values()) or not sum(now.values()):
+        return None
+    return round(100 * (now[status] / sum(now.values()) - before[status] / sum(before.values())), 1)
+
+
 # --- departments --------------------------------------------------------------------------------------------------
 
 
@@ -217,28 +224,18 @@ def departments(organisation, round_obj, previous, counts_by_round=None) -> Repo
     for dept in sorted(names.values(), key=lambda d: d.code):
         counts = current[dept.pk]
         total = sum(counts.values())
-        now = share(counts[digital], total)
         cells = [Cell(counts[s], link=list_link(round_obj, dept.pk, s)) for s in statuses]
         cells.append(Cell(total, link=list_link(round_obj, dept.pk)))
-        cells.append(Cell(now, PERCENT))
-        if previous is not None and dept.pk in per[previous.pk]:
-            old = per[previous.pk][dept.pk]
-            before = share(old[digital], sum(old.values()))
-            cells.append(Cell(round(now - before, 1) if now is not None and before is not None else None, POINTS))
-        else:
-            cells.append(Cell(None, POINTS))
+        cells.append(Cell(share(counts[digital], total), PERCENT))
+        old = per[previous.pk].get(dept.pk) if previous is not None else None
+        cells.append(Cell(points(counts, old), POINTS))
         table_rows.append(Row(f"{dept.code} {dept.name}", cells))
     all_counts = sum(current.values(), Counter())
     total = sum(all_counts.values())
     cells = [Cell(all_counts[s], link=list_link(round_obj, status=s)) for s in statuses]
     cells += [Cell(total, link=list_link(round_obj)), Cell(share(all_counts[digital], total), PERCENT)]
-    if previous is not None:
-        old = sum(per[previous.pk].values(), Counter())
-        before = share(old[digital], sum(old.values()))
-        now = share(all_counts[digital], total)
-        cells.append(Cell(round(now - before, 1) if now is not None and before is not None else None, POINTS))
-    else:
-        cells.append(Cell(None, POINTS))
+    old = sum(per[previous.pk].values(), Counter()) if previous is not None else None
+    cells.append(Cell(points(all_counts, old), POINTS))
     table_rows.append(Row("Alle Organisationseinheiten", cells, is_total=True))
     last = f"Veränderung zu {previous.year} (Prozentpunkte)" if previous else "Veränderung zur Vorrunde"
     return ReportTable(
