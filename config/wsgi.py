@@ -7,7 +7,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+try:
+    settings.SECRET_KEY  # noqa: B018 (Django raises only on first use; a server must not start that way)
+except ImproperlyConfigured:
+    raise ImproperlyConfigured(
+        "SECRET_KEY muss gesetzt sein, wenn DJANGO_DEBUG aus ist (siehe docs/betrieb.md)."
+    ) from None
 application = get_wsgi_application()
-
-if not settings.SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY muss gesetzt sein, wenn DJANGO_DEBUG aus ist (siehe docs/betrieb.md).")
