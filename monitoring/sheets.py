@@ -49,7 +49,9 @@ SESSION_KEY = "department_sheets"
 DATA_SHEET, NOTES_SHEET, LISTS_SHEET = "Leistungen", "Hinweise", "Auswahllisten"
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
 CONTEXT_FILL = PatternFill("solid", fgColor="F2F2F2")
-PARSED_RELATIONS = ("leika_entry", "maturity_level", "it_project", "efa_offer", "department", "round")
+# The relations shown or checked per row, loaded with the rows (the round with its organisation for messages).
+ROW_FIELDS = ("leika_entry", "maturity_level", "it_project", "efa_offer", "department", "round")
+PARSED_RELATIONS = (*ROW_FIELDS[:-1], "round__organisation")
 
 
 @dataclass(frozen=True)
@@ -483,7 +485,7 @@ def plan_upload(upload, filename: str, department, round_obj) -> Plan:
 def _copy(row: Assessment) -> Assessment:
     """An unsaved twin of the row with its loaded relations, to check new values against the rules."""
     twin = Assessment(**{f.attname: getattr(row, f.attname) for f in Assessment._meta.concrete_fields})
-    for name in PARSED_RELATIONS:
+    for name in ROW_FIELDS:
         relation = Assessment._meta.get_field(name)
         if relation.is_cached(row):
             relation.set_cached_value(twin, relation.get_cached_value(row))
@@ -655,7 +657,7 @@ def department_sheet_apply(request, pk, round_pk, token):
     per_row = _from_session(job["rows"])
     versions = {r["id"]: r["version"] for r in job["rows"]}
     # The IDs were checked in the preview; checked again, since department roles may have changed since.
-    if sheet_rows(department, round_obj).filter(pk__in=per_row).count() != len(per_row):
+    if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
         raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
     problems, conflicts = [], []
     try:
