@@ -540,6 +540,7 @@ def _from_session(rows: list[dict]) -> dict[int, dict]:
 class SheetUploadForm(forms.Form):
     file = forms.FileField(
         label="Bearbeitete Tabelle (.xlsx)",
+        widget=forms.FileInput(attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}"}),
         help_text=f"Die heruntergeladene und bearbeitete Datei, höchstens {MAX_SHEET_BYTES // 1024 // 1024} MB.",
     )
 
