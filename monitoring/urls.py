@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from . import catalogue_views, imports, round_views, views, workspace
+from . import catalogue_views, dashboard_views, imports, round_views, views, workspace
 from .list_exports import my_services_csv, my_services_xlsx
 from .sheets import department_sheet_apply, department_sheet_download, department_sheet_upload, department_sheets
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("auswertung/", dashboard_views.dashboard_index, name="dashboard_index"),
+    path("auswertung/<int:pk>/", dashboard_views.dashboard, name="dashboard"),
+    path("auswertung/<int:pk>/druck/", dashboard_views.dashboard_print, name="dashboard_print"),
+    path("auswertung/<int:pk>/tabellen.xlsx", dashboard_views.dashboard_xlsx, name="dashboard_xlsx"),
     path("kataloge/", catalogue_views.catalogues, name="catalogues"),
     path("kataloge/<int:pk>/abgleich/", catalogue_views.crosswalk, name="crosswalk"),
     path("runden/<int:pk>/uebernahme/", catalogue_views.carry_over, name="carry_over"),
