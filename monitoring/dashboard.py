@@ -3,10 +3,12 @@
 The number of queries depends on the number of rounds shown, never on the number of assessments.
 """
 
+import hashlib
 from collections import Counter
 from urllib.parse import urlencode
 
-from django.db.models import Count, FilteredRelation, Max, Q
+from django.core.cache import cache
+from django.db.models import Count, FilteredRelation, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -66,11 +68,66 @@ def statuses_present(*counters: Counter) -> list[str]:
     return statuses
 
 
+# --- closed rounds never change: their figures are kept ---------------------------------------------------------
+
+KEEP_SECONDS = 24 * 3600
+
+
+def fingerprints(rounds) -> dict[int, str]:
+    """Per closed round, what would change if its rows changed (every write raises a row's version); one query.
+
+    A closed round cannot be written to; if it is reopened, edited and closed again, the fingerprint differs.
+    """
+    closed = [r.pk for r in rounds if r is not None and r.is_closed]
+    if not closed:
+        return {}
+    rows = (
+        Assessment.objects.filter(round__in=closed)
+        .values("round_id")
+        .annotate(n=Count("pk"), versions=Sum("version"), last=Max("updated_at"))
+        .order_by()
+    )
+    prints = {pk: "0" for pk in closed}
+    for row in rows:
+        prints[row["round_id"]] = f"{row['n']}.{row['versions']}.{row['last'].isoformat() if row['last'] else ''}"
+    return prints
+
+
+def kept_key(name: str, rounds, prints: dict[int, str]) -> str | None:
+    """The cache key of a figure over `rounds`, or None if one of them is open (then it is always computed)."""
+    if not rounds or any(r is None or r.pk not in prints for r in rounds):
+        return None
+    parts = "|".join(f"{r.pk}:{prints[r.pk]}" for r in rounds)
+    return f"dashboard:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
+
+
+def kept(name: str, rounds, prints: dict[int, str], compute):
+    """compute() once per set of closed rounds and their fingerprints."""
+    key = kept_key(name, rounds, prints)
+    value = cache.get(key) if key else None
+    if value is None:
+        value = compute()
+        if key:
+            cache.set(key, value, KEEP_SECONDS)
+    return value
+
+
 # --- year over year -----------------------------------------------------------------------------------------------
 
 
-def status_counts(rounds) -> dict[int, Counter]:
-    """{round id: Counter(status -> rows)} in one query."""
+def status_counts(rounds, prints=None) -> dict[int, Counter]:
+    """{round id: Counter(status -> rows)}: closed rounds from what is kept, the others in one query."""
+    keys = {r.pk: kept_key("status", [r], prints or {}) for r in rounds}
+    counts = cache.get_many([k for k in keys.values() if k])
+    found = {pk: counts[k] for pk, k in keys.items() if k in counts}
+    fresh = _status_counts([r for r in rounds if r.pk not in found])
+    cache.set_many({keys[pk]: c for pk, c in fresh.items() if keys[pk]}, KEEP_SECONDS)
+    return {r.pk: found.get(r.pk, fresh.get(r.pk)) for r in rounds}
+
+
+def _status_counts(rounds) -> dict[int, Counter]:
+    if not rounds:
+        return {}
     counts = {r.pk: Counter() for r in rounds}
     rows = Assessment.objects.filter(round__in=rounds).values("round_id", "status").annotate(n=Count("pk")).order_by()
     for row in rows:
@@ -523,11 +580,20 @@ def project_tables(organisation, round_obj) -> list[ReportTable]:
 def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: SurveyRound | None) -> dict:
     """Every section of the dashboard for the chosen series of rounds and the round in focus."""
     sections = {"series": [], "comparisons": [], "departments": [], "ozg": [], "efa": []}
+    previous = None
+    if focus is not None:
+        previous = (
+            SurveyRound.objects.filter(organisation=organisation, year__lt=focus.year)
+            .select_related("catalogue_version", "maturity_scale")
+            .order_by("-year")
+            .first()
+        )
+    prints = fingerprints([*rounds, focus, previous])
     if rounds:
-        counts = status_counts(rounds)
+        counts = status_counts(rounds, prints)
         sections["series"].append(as_reported(organisation, rounds, counts))
         for earlier, later in consecutive(rounds):
-            comparison = compare(earlier, later)
+            comparison = kept("compare", [earlier, later], prints, lambda a=earlier, b=later: compare(a, b))
             sections["comparisons"].append(
                 {
                     "comparison": comparison,
@@ -539,13 +605,10 @@ def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: Surv
                 }
             )
     if focus is not None:
-        previous = (
-            SurveyRound.objects.filter(organisation=organisation, year__lt=focus.year)
-            .select_related("catalogue_version", "maturity_scale")
-            .order_by("-year")
-            .first()
+        compared = [focus, previous] if previous else [focus]
+        sections["departments"].append(
+            kept("departments", compared, prints, lambda: departments(organisation, focus, previous))
         )
-        sections["departments"].append(departments(organisation, focus, previous))
         sections["efa"] = [efa_table(organisation, focus), *project_tables(organisation, focus)]
     sections["ozg"] = ozg_tables(organisation, focus)
     return sections

@@ -25,3 +25,13 @@ def demo(django_db_setup, django_db_blocker):
         build_demo(log=lambda line: None)
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Figures kept in the cache (closed rounds on the dashboard) never leak from one test into another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -332,3 +332,32 @@ def test_generated_data_bridge_adds_up_and_queries_do_not_grow_with_rows():
     large, large_adds_up = generated_dashboard_queries(480)
     assert small_adds_up and large_adds_up
     assert small == large
+
+
+def test_closed_rounds_figures_are_kept_until_a_round_is_reopened_and_changed(edited):
+    org, later = edited["org"], edited["round"]
+    SurveyRound.objects.filter(pk=later.pk).update(is_closed=True)
+    rounds = list(figures.rounds_of(org))
+
+    def run():
+        with CaptureQueriesContext(connection) as queries:
+            sections = figures.dashboard(org, rounds, rounds[-1])
+        return sections, len(queries.captured_queries)
+
+    first, cold = run()
+    second, warm = run()
+    assert warm < cold
+    assert first["series"][0].rows == second["series"][0].rows
+
+    # Reopened, one row edited (every write raises its version), closed again: the kept figures are not used.
+    SurveyRound.objects.filter(pk=later.pk).update(is_closed=False)
+    row = Assessment.objects.get(round=later, leika_entry__key="99002001001000")
+    Assessment.objects.filter(pk=row.pk).update(
+        status=K, justification="Rechtlich nicht möglich", version=row.version + 1
+    )
+    SurveyRound.objects.filter(pk=later.pk).update(is_closed=True)
+    rounds = list(figures.rounds_of(org))
+    third, _ = run()
+    assert third["series"][0].row("Analog").values == [2, 1]
+    assert third["series"][0].row("Kein Optimierungspotenzial").values == [0, 1]
+    assert third["comparisons"][0]["comparison"].transitions[0] == (A, K, 1)
