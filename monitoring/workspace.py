@@ -421,7 +421,8 @@ def parse_selection(values: list[str]) -> dict[int, int]:
     selection = {}
     for value in values:
         pk, _, version = value.partition(":")
-        if not (pk.isdigit() and version.isdigit()):
+        # ASCII digits only (int() would also read other scripts' digits), and no larger than the database holds.
+        if not all(part.isascii() and part.isdigit() and len(part) <= 9 for part in (pk, version)):
             raise ValueError(value)
         selection[int(pk)] = int(version)
     return selection

@@ -6,6 +6,7 @@ the views map its `RowsInvalid` errors back onto the fields, so every path shows
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import MaxLengthValidator
 from django.db import models
 
 from ozg.choices import EfaKind
@@ -16,6 +17,10 @@ from .editing import EDITABLE_FIELDS
 from .models import Assessment, ITProject, Question
 
 NOT_GIVEN = "keine Angabe"
+# The model's text field has no limit (a migration for it would buy nothing); forms keep what people type readable.
+JUSTIFICATION_MAX_LENGTH = 2000
+# A version larger than the database holds is refused by the form, before any query.
+MAX_DATABASE_INTEGER = 2**31 - 1
 
 
 def formfield(model_field, **kwargs):
@@ -25,16 +30,24 @@ def formfield(model_field, **kwargs):
     return model_field.formfield(**kwargs)
 
 
+def limit_length(field: forms.CharField, max_length: int) -> None:
+    field.max_length = max_length
+    field.validators.append(MaxLengthValidator(max_length))
+    field.widget.attrs["maxlength"] = str(max_length)
+
+
 class AssessmentValuesForm(forms.ModelForm):
     """The values of one assessment plus the version the editor saw; choices narrowed to the row's round."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_DATABASE_INTEGER)
 
     def __init__(self, *args, assessment: Assessment, **kwargs):
         kwargs.setdefault("initial", {})["version"] = assessment.version
         super().__init__(*args, instance=assessment, **kwargs)
         round_obj = assessment.round
         fields = self.fields
+        if "justification" in fields:
+            limit_length(fields["justification"], JUSTIFICATION_MAX_LENGTH)
         if "maturity_level" in fields:
             fields["maturity_level"].queryset = MaturityLevel.objects.filter(scale_id=round_obj.maturity_scale_id)
             fields["maturity_level"].empty_label = "kein Reifegrad"
@@ -121,6 +134,7 @@ class BulkEditForm(forms.Form):
     justification = forms.CharField(
         label="Begründung",
         required=False,
+        max_length=JUSTIFICATION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Leer lassen, um die Begründungen nicht zu ändern.",
     )
