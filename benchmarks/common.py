@@ -16,6 +16,8 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Development settings (the public key, DEBUG as before); production hardening is not what is measured here.
     os.environ.setdefault("DJANGO_DEBUG", "1")
+    # Requests go through Django's test client, whose host is "testserver".
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     import django
 
     django.setup()
