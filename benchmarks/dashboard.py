@@ -6,8 +6,9 @@ Generates, each in a database of its own, the small (1 organisation × 1,200 ent
 (400 × 1,500 × 5 = 3 million assessments) data set of `manage.py generate_scale` and requests the dashboard of one
 organisation through Django's test client (routing, middleware, queries, templates; no network). Reports the
 median of repeated requests (figures of closed rounds kept after the first request, as in production), the first
-request (nothing kept yet); the query count is pinned by tests/test_dashboard.py. Goal: large at most 3× small. `--organisations N` shrinks the large
-set for a quicker trial (generating 3 million rows takes about half an hour on two cores).
+request (nothing kept yet); tests/test_dashboard.py pins the query count. Goal: large at most 3× small.
+`--organisations N` shrinks the large set for a quicker trial
+(generating 3 million rows takes about half an hour on two cores).
 """
 
 import argparse
