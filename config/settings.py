@@ -222,6 +222,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
+# Only failures are kept (until the cool-off ends): no table of every successful login with address and browser.
+AXES_DISABLE_ACCESS_LOG = True
 
 # Request sizes: form posts stay small; uploads larger than MAX_UPLOAD_BYTES are refused from the Content-Length
 # header before the body is read (config.middleware), and the table reader checks the file itself again.

@@ -72,13 +72,23 @@ def send_barrier_report(data, sender) -> None:
     )
 
 
+def session_lifetime(seconds: int) -> str:
+    """„3 Tagen“ or „8 Stunden“, as the sentence „spätestens aber nach …“ needs it."""
+    if seconds >= 86400 and seconds % 86400 == 0:
+        days = seconds // 86400
+        return "1 Tag" if days == 1 else f"{days} Tagen"
+    hours = max(1, seconds // 3600)
+    return "1 Stunde" if hours == 1 else f"{hours} Stunden"
+
+
 def privacy(request):
     return render(
         request,
         "pages/privacy.html",
         {
-            "session_days": settings.SESSION_COOKIE_AGE // 86400,
-            "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+            "session_lifetime": session_lifetime(settings.SESSION_COOKIE_AGE),
+            "session_at_browser_close": settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
+            "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
             "contact": settings.PRIVACY_CONTACT_EMAIL,
         },
     )

@@ -385,3 +385,9 @@ def test_a_failed_login_is_logged_without_the_password(client, clerk, caplog):
     assert caplog.records, "ein fehlgeschlagener Anmeldeversuch muss protokolliert werden"
     formatted = "\n".join(JsonLinesFormatter().format(record) for record in caplog.records)
     assert "mein-geheimes-kennwort" not in formatted
+
+
+def test_the_privacy_page_states_the_session_lifetime_in_hours_and_the_lock_out(client):
+    page = client.get("/datenschutz/").content.decode()
+    assert "oder dem Schließen des Browsers, spätestens aber nach 8 Stunden" in page
+    assert "für 15 Minuten gesperrt" in page
