@@ -148,7 +148,8 @@ def report_workbook(tables: list[ReportTable], title: str) -> bytes:
 # --- filtered lists: streamed, memory stays flat however many rows -----------------------------------------------
 
 
-def _spreadsheet_value(value):
+def spreadsheet_value(value):
+    """A value as a list workbook stores it: text neutralised, times as local wall-clock times."""
     if isinstance(value, str):
         return neutralise(value)
     if isinstance(value, datetime.datetime):
@@ -195,7 +196,7 @@ def list_workbook(
     count = 0
     append = sheet.append
     for row in rows:
-        values = [_spreadsheet_value(value) for value in row]
+        values = [spreadsheet_value(value) for value in row]
         for index in dated:
             if values[index] is not None:
                 cell = WriteOnlyCell(sheet, value=values[index])
