@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 INJECTED = (
     "<script>window.eingeschleust = 'Skript';</script>"
     '<img alt="" src="/static/css/app.css" onerror="window.eingeschleust = \'Ereignis\'">'
-    '<a id="javascript-link" href="javascript:window.eingeschleust=\'Link\'">x</a>'
+    '<a id="javascript-link" href="javascript:void(window.eingeschleust=\'Link\')">x</a>'
 )
 WATCH_VIOLATIONS = """
 window.verstoesse = [];
