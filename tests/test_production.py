@@ -359,6 +359,7 @@ def test_a_request_larger_than_the_limit_is_refused_before_it_is_read(client, cl
         response = client.post("/importe/", {"datei": "x" * 2048})
     assert response.status_code == 413
     assert "Datei zu groß" in response.content.decode()
+    assert "Content-Security-Policy" in response.headers and response.headers["X-Content-Type-Options"] == "nosniff"
 
 
 # --- logs ----------------------------------------------------------------------------------------------------------
