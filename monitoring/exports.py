@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .report_tables import DELTA, INTEGER, PERCENT, TEXT, ReportTable
+from .report_tables import DELTA, INTEGER, PERCENT, POINTS, TEXT, ReportTable
 
 # A spreadsheet program reads a text cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -23,7 +23,12 @@ CREATOR = "Digitalisierungsmonitor"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
-NUMBER_FORMAT = {INTEGER: "#,##0", PERCENT: "0.0 %", DELTA: "+#,##0;-#,##0;0"}
+NUMBER_FORMAT = {
+    INTEGER: "#,##0",
+    PERCENT: "0.0 %",
+    DELTA: "+#,##0;-#,##0;0",
+    POINTS: '+0.0" Pp";-0.0" Pp";0.0" Pp"',
+}
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -71,6 +76,8 @@ def _cell_value(cell):
         return cell.value / 100
     if cell.kind in (INTEGER, DELTA):
         return int(cell.value)
+    if cell.kind == POINTS:
+        return float(cell.value)
     return neutralise(str(cell.value))
 
 
@@ -81,6 +88,8 @@ def _shown_length(value, kind: str) -> int:
         return len(f"{value * 100:.1f} %")
     if kind in (INTEGER, DELTA):
         return len(f"{value:+,d}")
+    if kind == POINTS:
+        return len(f"{value:+.1f} Pp")
     return max(len(line) for line in str(value).splitlines() or [""])
 
 

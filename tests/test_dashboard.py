@@ -258,6 +258,18 @@ def test_print_view_has_every_table_and_no_navigation(edited, it_office, client)
     assert html.count("<svg") >= 2 and "Diagramm: Umsetzungsstatus wie gemeldet" in html
 
 
+def test_change_in_percentage_points_is_a_number_in_the_workbook(edited, it_office, client):
+    client.force_login(it_office)
+    url = reverse("dashboard_xlsx", args=[edited["org"].pk])
+    query = f"?runde={edited['round'].pk}&tabelle=einheiten-2024"
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url + query).content)).active
+    header_row = next(r for r in range(2, 20) if sheet.cell(r, 1).font.b)
+    assert sheet.cell(header_row, 9).value == "Veränderung zu 2023 (Prozentpunkte)"
+    points = sheet.cell(header_row + 1, 9)
+    assert points.value == 14.1 and points.number_format.startswith("+0.0")
+    assert sheet.cell(header_row + 1, 8).value == pytest.approx(4 / 11, abs=0.0005)
+
+
 def test_series_and_focus_round_are_chosen_by_the_form(edited, it_office, client):
     client.force_login(it_office)
     html = client.get(dashboard_url(edited["org"], runden=edited["round"].pk)).content.decode()
