@@ -148,10 +148,12 @@ def test_the_stadt_aachen_reproduces_its_ozg_figures(demo):
     assert not plans.exclude(state=PlanState.UMGESETZT).filter(maturity_level__isnull=False).exists()
 
 
-def test_every_demo_user_logs_in_with_the_password_demo(demo):
+def test_every_demo_user_logs_in_with_the_password_demo(demo, rf):
+    # django-axes (login lock-out) needs the request to know where an attempt comes from.
+    request = rf.post("/anmelden/")
     for username in demo_usernames():
-        assert authenticate(username=username, password="demo") is not None, username
-    assert authenticate(username="admin", password="demo").is_superuser
+        assert authenticate(request, username=username, password="demo") is not None, username
+    assert authenticate(request, username="admin", password="demo").is_superuser
 
 
 def test_the_readme_lists_every_demo_user():
