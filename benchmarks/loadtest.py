@@ -85,11 +85,11 @@ def create_accounts(organisation: Organisation, password: str) -> list[dict]:
         pk: rows[:: max(1, len(rows) // HOT_ROWS_PER_DEPARTMENT)][:HOT_ROWS_PER_DEPARTMENT]
         for pk, rows in rows_of.items()
     }
+    everything = [pk for rows in rows_of.values() for pk in rows]
     accounts = []
     for number in range(1, IT_OFFICE_ACCOUNTS + 1):
         user = users.create_user(f"lt.it{number}", password=password)
         Membership.objects.create(user=user, organisation=organisation, role=OrganisationRole.IT_STEUERUNG)
-        everything = [pk for rows in rows_of.values() for pk in rows]
         accounts.append(
             {
                 "username": user.username,
