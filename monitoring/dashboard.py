@@ -8,6 +8,7 @@ from collections import Counter
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db.models import Count, FilteredRelation, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -593,17 +594,7 @@ def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: Surv
         counts = status_counts(rounds, prints)
         sections["series"].append(as_reported(organisation, rounds, counts))
         for earlier, later in consecutive(rounds):
-            comparison = kept("compare", [earlier, later], prints, lambda a=earlier, b=later: compare(a, b))
-            sections["comparisons"].append(
-                {
-                    "comparison": comparison,
-                    "tables": [
-                        like_for_like(organisation, comparison),
-                        bridge(organisation, comparison),
-                        effects_by_family(organisation, comparison),
-                    ],
-                }
-            )
+            sections["comparisons"].append(comparison_section(organisation, earlier, later, prints))
     if focus is not None:
         compared = [focus, previous] if previous else [focus]
         sections["departments"].append(
@@ -614,8 +605,25 @@ def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: Surv
     return sections
 
 
+def comparison_section(organisation, earlier, later, prints) -> dict:
+    section = {"earlier": earlier, "later": later}
+    try:
+        comparison = kept("compare", [earlier, later], prints, lambda: compare(earlier, later))
+    except ValidationError as error:
+        # Catalogues without a common line of versions: the years are shown as reported, not bridged.
+        section["unavailable"] = " ".join(m for messages in error.message_dict.values() for m in messages)
+        return section
+    section["comparison"] = comparison
+    section["tables"] = [
+        like_for_like(organisation, comparison),
+        bridge(organisation, comparison),
+        effects_by_family(organisation, comparison),
+    ]
+    return section
+
+
 def all_tables(sections: dict) -> list[ReportTable]:
     tables = [*sections["series"]]
     for item in sections["comparisons"]:
-        tables += item["tables"]
+        tables += item.get("tables", [])
     return tables + sections["departments"] + sections["ozg"] + sections["efa"]

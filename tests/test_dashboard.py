@@ -373,3 +373,29 @@ def test_closed_rounds_figures_are_kept_until_a_round_is_reopened_and_changed(ed
     assert third["series"][0].row("Analog").values == [2, 1]
     assert third["series"][0].row("Kein Optimierungspotenzial").values == [0, 1]
     assert third["comparisons"][0]["comparison"].transitions[0] == (A, K, 1)
+
+
+def test_rounds_on_unrelated_catalogues_are_shown_as_reported_without_a_bridge(edited, it_office, client):
+    from leika.models import CatalogueVersion
+
+    from .test_carry_over import make_version
+
+    unrelated, entries = make_version("Fremdkatalog", 2025, [("99009001000000", "Fremde Leistung")])
+    later = SurveyRound.objects.create(
+        organisation=edited["org"],
+        year=2025,
+        catalogue_version=unrelated,
+        maturity_scale=edited["round"].maturity_scale,
+    )
+    Assessment.objects.create(
+        round=later, leika_entry=entries["99009001000000"], department=Assessment.objects.first().department, status=A
+    )
+    assert CatalogueVersion.objects.count() == 3
+    client.force_login(it_office)
+    response = client.get(dashboard_url(edited["org"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Kein Vergleich auf gleicher Basis möglich" in html and "stammt nicht von" in html
+    tables = page_tables(html)
+    assert tables["status"][0] == ["Umsetzungsstatus", "2023", "2024", "2025"]
+    assert "ueberleitung-2023-2024" in tables and "ueberleitung-2024-2025" not in tables
