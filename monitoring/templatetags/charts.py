@@ -8,7 +8,8 @@ from ..report_tables import Cell, ReportTable
 
 register = template.Library()
 
-LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH, ROW_HEIGHT = 300, 360, 90, 26
+LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH, ROW_HEIGHT = 400, 340, 110, 26
+LABEL_CHARS = 46
 
 
 def bars(items: list[tuple[str, float, str]], title: str, chart_id: str) -> str:
@@ -38,7 +39,7 @@ def bars(items: list[tuple[str, float, str]], title: str, chart_id: str) -> str:
                 '<text class="chart-value" x="{}" y="{}" text-anchor="{}">{}</text></g>',
                 LABEL_WIDTH - 8,
                 y + 17,
-                label if len(label) <= 44 else label[:43] + "…",
+                label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…",
                 css,
                 round(x, 1),
                 y + 3,
@@ -92,9 +93,15 @@ def series_chart(table: ReportTable):
 
 
 @register.simple_tag
-def last_column_chart(table: ReportTable):
-    """The last column per row, totals included (the bridge: each step's change of the total)."""
-    items = [
-        (r.label, 0 if r.is_total else _number(r.cells[-1]), r.cells[-1].display) for r in table.rows if not r.is_total
-    ]
-    return bars(items, f"Diagramm: {table.title}, Veränderung der Summe je Schritt", f"{table.slug}-summe")
+def bridge_chart(table: ReportTable):
+    """The bridge's steps: catalogue effects by their net change of the total, status changes by the rows moved."""
+    items = []
+    for row in table.rows:
+        if row.is_total:
+            continue
+        if row.label.startswith("Statuswechsel"):
+            moved = max(cell.value for cell in row.cells[:-1])
+            items.append((row.label, moved, f"{moved} verschoben"))
+        else:
+            items.append((row.label, _number(row.cells[-1]), row.cells[-1].display))
+    return bars(items, f"Diagramm: {table.title}", f"{table.slug}-schritte")
