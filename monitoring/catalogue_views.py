@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from leika.crosswalk import NEW_SIDE, OLD_SIDE, Change
@@ -34,24 +34,39 @@ def catalogues(request):
     )
 
 
-@login_required
-def crosswalk(request, pk):
-    version = get_object_or_404(CatalogueVersion.objects.select_related("predecessor"), pk=pk)
-    kind = request.GET.get("klasse", "")
+def crosswalk_filter(params) -> tuple[str, str]:
+    """The class and the search of the crosswalk list from its querystring; an unknown class counts as none."""
+    kind = params.get("klasse", "")
     if kind and kind not in Change.values:
         kind = ""
-    query = request.GET.get("q", "").strip()
+    return kind, params.get("q", "").strip()
+
+
+def crosswalk_rows(version: CatalogueVersion, kind: str, query: str):
+    """The rows of the crosswalk list in its order, for the page and its exports alike.
+
+    A class of the old side lists what became of the predecessor's keys (CatalogueChange); otherwise the entries of
+    this version, all or those of one new-side class (LeikaEntry). The search matches the start of the key or any
+    part of the name.
+    """
     if kind in OLD_SIDE:
         rows = CatalogueChange.objects.filter(version=version, kind=kind).select_related("entry", "successor")
         if query:
-            rows = rows.filter(entry__key__startswith=query) | rows.filter(entry__name__icontains=query)
-        rows = rows.order_by("entry__key")
-    else:
-        rows = version.entries.select_related("predecessor").order_by("key")
-        if kind:
-            rows = rows.filter(change=kind)
-        if query:
-            rows = rows.filter(key__startswith=query) | rows.filter(name__icontains=query)
+            rows = rows.filter(Q(entry__key__startswith=query) | Q(entry__name__icontains=query))
+        return rows.order_by("entry__key", "pk")
+    rows = version.entries.select_related("predecessor")
+    if kind:
+        rows = rows.filter(change=kind)
+    if query:
+        rows = rows.filter(Q(key__startswith=query) | Q(name__icontains=query))
+    return rows.order_by("key", "pk")
+
+
+@login_required
+def crosswalk(request, pk):
+    version = get_object_or_404(CatalogueVersion.objects.select_related("predecessor"), pk=pk)
+    kind, query = crosswalk_filter(request.GET)
+    rows = crosswalk_rows(version, kind, query)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("seite"))
     return render(
         request,

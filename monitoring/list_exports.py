@@ -165,6 +165,23 @@ def filtered(request):
     return filterset, None
 
 
+def cutoff_text(cutoff) -> str:
+    """The export time as the Methode sheet states it."""
+    return date_format(timezone.localtime(cutoff), "d.m.Y, H:i") + " Uhr (Zeitpunkt des Exports)"
+
+
+def xlsx_response(workbook, filename: str) -> FileResponse:
+    """A list workbook (an open file from `list_workbook`) as a download."""
+    return FileResponse(workbook, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+
+
+def csv_response(lines, filename: str) -> StreamingHttpResponse:
+    """The lines of `csv_lines` streamed as a download."""
+    response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
 def method_lines(filterset, rows: ExportedRows, cutoff) -> Callable[[int], list[tuple[str, str]]]:
     def lines(count: int) -> list[tuple[str, str]]:
         return [
@@ -172,7 +189,7 @@ def method_lines(filterset, rows: ExportedRows, cutoff) -> Callable[[int], list[
             ("Umfang", filter_in_words(filterset)),
             ("Katalogversion", ", ".join(sorted(rows.catalogues)) or "–"),
             ("Reifegradskala", ", ".join(sorted(rows.scales)) or "–"),
-            ("Stichtag", date_format(timezone.localtime(cutoff), "d.m.Y, H:i") + " Uhr (Zeitpunkt des Exports)"),
+            ("Stichtag", cutoff_text(cutoff)),
             ("Anzahl Zeilen", str(count)),
         ]
 
@@ -195,9 +212,7 @@ def my_services_xlsx(request):
         datetime_columns=DATETIME_COLUMNS,
         method=method_lines(filterset, rows, timezone.now()),
     )
-    return FileResponse(
-        workbook, as_attachment=True, filename=file_name(filterset, "xlsx"), content_type=XLSX_CONTENT_TYPE
-    )
+    return xlsx_response(workbook, file_name(filterset, "xlsx"))
 
 
 @login_required
@@ -206,6 +221,4 @@ def my_services_csv(request):
     filterset, refusal = filtered(request)
     if refusal:
         return refusal
-    response = StreamingHttpResponse(csv_lines(HEADER, ExportedRows(filterset.qs)), content_type=CSV_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, file_name(filterset, "csv"))
-    return response
+    return csv_response(csv_lines(HEADER, ExportedRows(filterset.qs)), file_name(filterset, "csv"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import catalogue_views, dashboard_views, imports, round_views, views, workspace
+from . import catalogue_views, dashboard_views, imports, more_exports, round_views, views, workspace
 from .list_exports import my_services_csv, my_services_xlsx
 from .sheets import department_sheet_apply, department_sheet_download, department_sheet_upload, department_sheets
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("auswertung/<int:pk>/tabellen.xlsx", dashboard_views.dashboard_xlsx, name="dashboard_xlsx"),
     path("kataloge/", catalogue_views.catalogues, name="catalogues"),
     path("kataloge/<int:pk>/abgleich/", catalogue_views.crosswalk, name="crosswalk"),
+    path("kataloge/<int:pk>/abgleich.xlsx", more_exports.crosswalk_xlsx, name="crosswalk_xlsx"),
+    path("kataloge/<int:pk>/abgleich.csv", more_exports.crosswalk_csv, name="crosswalk_csv"),
     path("runden/<int:pk>/uebernahme/", catalogue_views.carry_over, name="carry_over"),
     path("importe/", imports.import_start, name="import_start"),
     path("importe/<str:token>/bestaetigen/", imports.import_confirm, name="import_confirm"),
@@ -49,5 +51,7 @@ urlpatterns = [
     path("bewertungen/<int:pk>/bestaetigen/", workspace.assessment_confirm, name="assessment_confirm"),
     path("bewertungen/<int:pk>/rueckfragen/", workspace.question_ask, name="question_ask"),
     path("rueckfragen/", workspace.questions, name="questions"),
+    path("rueckfragen.xlsx", more_exports.questions_xlsx, name="questions_xlsx"),
+    path("rueckfragen.csv", more_exports.questions_csv, name="questions_csv"),
     path("rueckfragen/<int:pk>/antworten/", workspace.question_answer, name="question_answer"),
 ]

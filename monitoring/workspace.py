@@ -581,11 +581,9 @@ def question_answer(request, pk):
     return redirect(reverse("assessment_detail", args=[assessment.pk]) + "#rueckfragen")
 
 
-@login_required
-@require_GET
-def questions(request):
-    include_answered = request.GET.get("alle") == "1"
-    rows = Question.objects.filter(assessment__in=readable_assessments(request.user)).select_related(
+def question_rows(user, *, include_answered: bool):
+    """The Rückfragen on rows the user may read, newest first: open ones only unless answered ones are asked for."""
+    rows = Question.objects.filter(assessment__in=readable_assessments(user)).select_related(
         "assessment__leika_entry",
         "assessment__department",
         "assessment__round__organisation",
@@ -594,5 +592,17 @@ def questions(request):
     )
     if not include_answered:
         rows = rows.filter(answered_at__isnull=True)
-    page = Paginator(rows.order_by("-asked_at", "-pk"), QUESTIONS_PER_PAGE).get_page(request.GET.get("seite"))
+    return rows.order_by("-asked_at", "-pk")
+
+
+def includes_answered(params) -> bool:
+    return params.get("alle") == "1"
+
+
+@login_required
+@require_GET
+def questions(request):
+    include_answered = includes_answered(request.GET)
+    rows = question_rows(request.user, include_answered=include_answered)
+    page = Paginator(rows, QUESTIONS_PER_PAGE).get_page(request.GET.get("seite"))
     return render(request, "monitoring/workspace/questions.html", {"page": page, "include_answered": include_answered})
