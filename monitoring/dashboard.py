@@ -391,18 +391,21 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
 
 def federal_rule_tables(organisation, round_obj, annotated, base) -> list[ReportTable]:
     """The federal counting rule over the round's assessments beside the organisation's own plan state."""
-    reached = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE).annotate(
-        best=Max(
-            "leika_entries__assessments__maturity_level__value",
-            filter=Q(leika_entries__assessments__round=round_obj),
-        ),
-        rated=Count("leika_entries__assessments", filter=Q(leika_entries__assessments__round=round_obj)),
-    )
+    # From the round's own rows (by its index), so that other organisations' rows on the same entries cost nothing.
+    per_ozg = {
+        row["leika_entry__ozg_leistungen"]: (row["best"], row["rated"])
+        for row in Assessment.objects.filter(
+            round=round_obj, leika_entry__ozg_leistungen__zustaendigkeit=Zustaendigkeit.KOMMUNE
+        )
+        .values("leika_entry__ozg_leistungen")
+        .annotate(best=Max("maturity_level__value"), rated=Count("pk"))
+        .order_by()
+    }
+    municipal = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE)
     online = compliant = unrated = 0
     findings = []
-    for ozg_id, name, best, rated, state in reached.values_list(
-        "ozg_id", "name", "best", "rated", "own_plan__state"
-    ).order_by("ozg_id"):
+    for pk, ozg_id, name, state in municipal.values_list("pk", "ozg_id", "name", "own_plan__state").order_by("ozg_id"):
+        best, rated = per_ozg.get(pk, (None, 0))
         if not rated:
             unrated += 1
         elif best is not None and best >= ONLINE_LEVEL:
