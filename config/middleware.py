@@ -1,5 +1,5 @@
 """Middleware for production: Content-Security-Policy, refusing oversized requests early, and a 503 page while the
-database is unreachable; plus the client address for the login lock-out."""
+database is unreachable; plus the client address and user name for the login lock-out."""
 
 import logging
 
@@ -92,3 +92,15 @@ def client_ip(request) -> str:
         if forwarded:
             return forwarded[-1]
     return request.META.get("REMOTE_ADDR", "")
+
+
+# As long as a user name can be (accounts.User, like Django's): longer input cannot name an account, and django-axes
+# stores the name of every failed attempt in a column of 255 characters (PostgreSQL refuses longer values).
+USERNAME_MAX_LENGTH = 150
+
+
+def attempted_username(request, credentials=None) -> str:
+    """The user name of a login attempt for django-axes, cut to the length a user name can have."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    value = (credentials or request.POST).get(field)
+    return (value or "")[:USERNAME_MAX_LENGTH]

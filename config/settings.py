@@ -223,6 +223,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "config.middleware.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "config.middleware.attempted_username"
 # Only failures are kept (until the cool-off ends): no table of every successful login with address and browser.
 AXES_DISABLE_ACCESS_LOG = True
 
