@@ -609,7 +609,7 @@ def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: Surv
 
 
 def comparison_section(organisation, earlier, later, prints) -> dict:
-    section = {"earlier": earlier, "later": later}
+    section = {"earlier": earlier, "later": later, "kept_key": kept_key("compare", [earlier, later], prints)}
     try:
         comparison = kept("compare", [earlier, later], prints, lambda: compare(earlier, later))
     except ValidationError as error:
