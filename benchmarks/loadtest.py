@@ -5,9 +5,11 @@
 Creates the PostgreSQL database `loadtest`, migrates it, fills it with `manage.py generate_scale --preset medium`
 (1 organisation × 15,000 entries × 5 rounds) and adds accounts: the IT office and one editor per department. Collects
 the static files, starts gunicorn with config/gunicorn.conf.py (DEBUG off, plain HTTP on 127.0.0.1 through
-DJANGO_HTTPS=0, workers as the config sets them for this machine) and runs locust headless with the users of
-benchmarks/loadtest_users.py: browse (list, detail pages, dashboard), filter, edit (in the row and on the detail page,
-each with the version it saw; a refused conflict is counted apart, not as an error) and export (.csv, .xlsx).
+DJANGO_HTTPS=0, workers as the config sets them for this machine), logs one session per simulated user in through
+the login form (timed, before the run: the password hashing of 50 logins would otherwise fill the first seconds) and
+runs locust headless with the users of benchmarks/loadtest_users.py: browse (list, detail pages, dashboard), filter,
+edit (in the row and on the detail page, each with the version it saw; a refused conflict is counted apart, not as an
+error) and export (.csv, .xlsx).
 
 Prints requests per second, median, p95 and p99 per kind of request and the error rate, then looks up every edit the
 server acknowledged: its entry in the change history with its values, and the row's final values. Exits 1 on any
@@ -19,20 +21,24 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import requests  # installed with locust
 from common import ROOT, setup_django, throwaway_database, timed
 
 setup_django()
@@ -55,6 +61,7 @@ DATABASE_NAME = "loadtest"
 IT_OFFICE_ACCOUNTS = 3
 ROWS_PER_ACCOUNT = 300
 HOT_ROWS_PER_DEPARTMENT = 2
+LOGINS_AT_ONCE = 4
 BIN = Path(sys.executable).parent
 USERS = ROOT / "benchmarks" / "loadtest_users.py"
 
@@ -172,6 +179,33 @@ def gunicorn(env: dict[str, str], log: Path):
                 server.wait()
 
 
+def log_in(url: str, account: dict) -> tuple[dict, float]:
+    """A session through the login form, as a browser gets it: its cookies and the seconds the login took."""
+    session = requests.Session()
+    page = session.get(f"{url}/anmelden/", timeout=120)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    data = {"username": account["username"], "password": account["password"], "next": ""}
+    started = time.perf_counter()
+    response = session.post(
+        f"{url}/anmelden/",
+        data={**data, "csrfmiddlewaretoken": token.group(1) if token else ""},
+        allow_redirects=False,
+        timeout=120,
+    )
+    seconds = time.perf_counter() - started
+    if response.status_code != 302 or "/anmelden/" in response.headers.get("Location", ""):
+        raise RuntimeError(f"login of {account['username']} refused (HTTP {response.status_code})")
+    return session.cookies.get_dict(), seconds
+
+
+def log_in_all(url: str, accounts: list[dict], users: int) -> tuple[list[dict], list[float]]:
+    chosen = [number % len(accounts) for number in range(users)]
+    with ThreadPoolExecutor(max_workers=LOGINS_AT_ONCE) as pool:
+        results = list(pool.map(lambda number: log_in(url, accounts[number]), chosen))
+    sessions = [{"account": number, "cookies": cookies} for number, (cookies, _) in zip(chosen, results, strict=True)]
+    return sessions, [seconds for _, seconds in results]
+
+
 # --- figures ---------------------------------------------------------------------------------------------------------
 
 
@@ -278,7 +312,6 @@ def main() -> int:
             f"{len(accounts)} accounts; generated in {seconds:.0f} s"
         )
         plan = work / "plan.json"
-        plan.write_text(json.dumps({"organisation": organisation.pk, "accounts": accounts}), encoding="utf-8")
         edit_log = work / "edits.jsonl"
         edit_log.touch()
 
@@ -294,6 +327,17 @@ def main() -> int:
             print(
                 f"gunicorn on {url} (config/gunicorn.conf.py, DEBUG off); locust: {options.users} users, "
                 f"{options.seconds} s, {options.spawn_rate:g} started per second"
+            )
+            sessions, login_seconds = log_in_all(url, accounts, options.users)
+            login_seconds.sort()
+            print(
+                f"logged in {len(sessions)} sessions through the login form before the run, {LOGINS_AT_ONCE} at a "
+                f"time: median {statistics.median(login_seconds) * 1000:.0f} ms, "
+                f"slowest {login_seconds[-1] * 1000:.0f} ms"
+            )
+            plan.write_text(
+                json.dumps({"organisation": organisation.pk, "accounts": accounts, "sessions": sessions}),
+                encoding="utf-8",
             )
             prefix = work / "locust"
             flags = (

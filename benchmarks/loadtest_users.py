@@ -1,14 +1,14 @@
-"""The simulated users of benchmarks/loadtest.py (a locustfile): log in, browse, filter, edit and export.
+"""The simulated users of benchmarks/loadtest.py (a locustfile): browse, filter, edit and export.
 
-Run by loadtest.py, which passes the accounts and rows in a JSON plan (LOADTEST_PLAN) and reads back every edit the
-server acknowledged (LOADTEST_EDITS, one JSON object per line) to look for it in the database afterwards.
+Run by loadtest.py, which passes the accounts, their logged-in sessions and rows in a JSON plan (LOADTEST_PLAN) and
+reads back every edit the server acknowledged (LOADTEST_EDITS, one JSON object per line) to look for it in the
+database afterwards.
 """
 
 import itertools
 import json
 import os
 import random
-import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import gevent
 from locust import HttpUser, between, task
 
 PLAN = json.loads(Path(os.environ["LOADTEST_PLAN"]).read_text(encoding="utf-8"))
-ACCOUNTS = itertools.cycle(PLAN["accounts"])
+SESSIONS = itertools.cycle(PLAN["sessions"])
 EDIT_LOG = Path(os.environ["LOADTEST_EDITS"])
 SERIAL = itertools.count(1)
 # Statuses an edit may set without further values (Kein Optimierungspotenzial is set with the justification it needs).
@@ -91,35 +91,20 @@ def form_fields(html: str, action: str) -> dict[str, str]:
     return parser.fields
 
 
-def csrf_token(html: str) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-    return match.group(1) if match else ""
-
-
 class Sachbearbeitung(HttpUser):
     """One person at work: an editor of one department or a member of the IT office, with a session of their own."""
 
     wait_time = between(0.5, 2.0)
 
     def on_start(self):
-        self.account = next(ACCOUNTS)
+        # Logged in before the run by loadtest.py, through the login form (one session per simulated user): 50 logins
+        # at once would spend the first seconds of the run on password hashing alone.
+        session = next(SESSIONS)
+        self.account = PLAN["accounts"][session["account"]]
         self.rows = self.account["rows"]
         self.hot_rows = self.account["hot_rows"]
-        page = self.client.get("/anmelden/", name="login form")
-        with self.client.post(
-            "/anmelden/",
-            data={
-                "username": self.account["username"],
-                "password": self.account["password"],
-                "csrfmiddlewaretoken": csrf_token(page.text),
-                "next": "",
-            },
-            name="login",
-            allow_redirects=False,
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302 or "/anmelden/" in response.headers.get("Location", ""):
-                response.failure(f"login of {self.account['username']} refused ({response.status_code})")
+        for name, value in session["cookies"].items():
+            self.client.cookies.set(name, value)
 
     def fetch(self, path: str, name: str, **kwargs):
         """A GET that counts as failed unless it answers 200 to this session (not the login page it redirects to)."""
