@@ -14,6 +14,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from .test_import_commands import HEADER
@@ -130,7 +131,6 @@ def postgres_server_url() -> str:
 
 @pytest.fixture(scope="module")
 def postgres(request):
-    psycopg = pytest.importorskip("psycopg")
     server = postgres_server_url()
     try:
         admin = psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3)
