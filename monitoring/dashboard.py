@@ -20,6 +20,7 @@ from ozg.models import EfaOffer, OzgLeistung
 from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
 from .models import Assessment, Department, ITProject, Organisation, SurveyRound
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
+from .reports import ozg_figures
 from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
 
 ALL_SERVICES = "Alle Dienstleistungen"
@@ -318,13 +319,9 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
     annotated = OzgLeistung.objects.annotate(
         own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
     )
-    figures = annotated.aggregate(
-        total=Count("pk"),
-        municipal=Count("pk", filter=municipal),
-        **{s.value: Count("pk", filter=municipal & Q(own_plan__state=s)) for s in plan_states},
-    )
-    base = figures["municipal"]
-    done, short, long = (figures[s.value] for s in plan_states)
+    # The same aggregate as the overview's OZG table: one computation for both pages.
+    figures = ozg_figures(organisation)
+    base = figures.municipal
     rounds = [round_obj] if round_obj else []
     plan_method = method_for(
         organisation,
@@ -337,16 +334,12 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
         title="OZG-Leistungen: Planungsstand und Quoten",
         header=["Kennzahl", "Anzahl", "Quote"],
         rows=[
-            Row("OZG-Leistungen insgesamt", [Cell(figures["total"]), Cell(None, PERCENT)]),
+            Row("OZG-Leistungen insgesamt", [Cell(figures.total), Cell(None, PERCENT)]),
             Row("davon kommunal", [Cell(base), Cell(None, PERCENT)], is_total=True),
-            Row("umgesetzt", [Cell(done), Cell(share(done, base), PERCENT)]),
-            Row("kurzfristig geplant", [Cell(short), Cell(share(short, base), PERCENT)]),
-            Row("langfristig geplant", [Cell(long), Cell(share(long, base), PERCENT)]),
-            Row("umgesetzt oder kurzfristig geplant", [Cell(done + short), Cell(share(done + short, base), PERCENT)]),
-            Row(
-                "umgesetzt oder geplant (kurz- und langfristig)",
-                [Cell(done + short + long), Cell(share(done + short + long, base), PERCENT)],
-            ),
+            *[
+                Row(quota.label, [Cell(quota.count), Cell(quota.percent, PERCENT)])
+                for quota in (*figures.quotas, *figures.cumulative[1:])
+            ],
         ],
         method=plan_method,
     )
@@ -384,13 +377,16 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
     )
     tables = [quotas, themenfelder]
     if round_obj is not None:
-        tables += federal_rule_tables(organisation, round_obj, annotated, base)
+        tables += federal_rule_tables(organisation, round_obj, annotated, base, done=figures.quotas[0].count)
         tables.append(maturity_distribution(organisation, round_obj))
     return tables
 
 
-def federal_rule_tables(organisation, round_obj, annotated, base) -> list[ReportTable]:
-    """The federal counting rule over the round's assessments beside the organisation's own plan state."""
+def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[ReportTable]:
+    """The federal counting rule over the round's assessments beside the organisation's own plan state.
+
+    `done` is the number of municipal OZG-Leistungen the organisation's plan lists as umgesetzt.
+    """
     # From the round's own rows (by its index), so that other organisations' rows on the same entries cost nothing.
     per_ozg = {
         row["leika_entry__ozg_leistungen"]: (row["best"], row["rated"])
@@ -432,8 +428,6 @@ def federal_rule_tables(organisation, round_obj, annotated, base) -> list[Report
                     ],
                 )
             )
-    planned_done = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE, own_plan__state=PlanState.UMGESETZT)
-    done = planned_done.count()
     scale = round_obj.maturity_scale
     remarks = [
         "Zählregel des Bundes: eine OZG-Leistung gilt als online, sobald eine ihrer LeiKa-Leistungen Stufe 2 "
