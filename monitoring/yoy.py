@@ -10,7 +10,7 @@ that is not followed is a catalogue effect too (split, merged, withdrawn, no lon
 per status, by construction; the tests check it on the demo and on generated data.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from leika.crosswalk import CONTINUING, Change
@@ -78,12 +78,6 @@ class Comparison:
     end: Counter
     pairs: Counter  # (earlier status, later status) -> rows followed 1:1
     effects: list[Effect]
-
-    @property
-    def statuses(self) -> list[str]:
-        """The statuses that occur in either round, in the committee table's order."""
-        seen = set(self.start) | set(self.end)
-        return [s.value for s in Status if s.value in seen or s != Status.NICHT_GEMELDET]
 
     @property
     def like_for_like_earlier(self) -> Counter:
@@ -238,11 +232,3 @@ def _name_families(effects, earlier: SurveyRound, later: SurveyRound) -> None:
 def consecutive(rounds: list[SurveyRound]) -> list[tuple[SurveyRound, SurveyRound]]:
     ordered = sorted(rounds, key=lambda r: r.year)
     return list(zip(ordered, ordered[1:], strict=False))
-
-
-def family_counts(comparison: Comparison) -> dict[str, int]:
-    """Rows added (+) or removed (−) per family name over all catalogue effects (for quick checks)."""
-    totals = defaultdict(int)
-    for e in comparison.effects:
-        totals[e.family_name] += e.total
-    return dict(totals)
