@@ -89,14 +89,15 @@ def measure_bare_openpyxl() -> dict:
     from openpyxl import Workbook
 
     from monitoring.access import readable_assessments
-    from monitoring.exports import spreadsheet_value
-    from monitoring.list_exports import HEADER, ExportedRows
-    from monitoring.workspace_filters import AssessmentFilterSet
+    from monitoring.exports.lists import MY_SERVICES_HEADER as HEADER
+    from monitoring.exports.lists import AssessmentRows
+    from monitoring.exports.workbooks import spreadsheet_value
+    from monitoring.filtersets import AssessmentFilterSet
 
     user = get_user_model().objects.get(username=USER)
     filterset = AssessmentFilterSet({}, queryset=readable_assessments(user), user=user)
     # As the export hands them to openpyxl: text neutralised, times local (openpyxl refuses aware times).
-    rows = [[spreadsheet_value(value) for value in row] for row in ExportedRows(filterset.qs)]
+    rows = [[spreadsheet_value(value) for value in row] for row in AssessmentRows(filterset.qs)]
 
     def write() -> int:
         workbook = Workbook(write_only=True)

@@ -1,9 +1,10 @@
 """Who may see which organisation; every view narrows its querysets through here."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from .choices import DepartmentRoleKind, OrganisationRole
-from .models import Assessment, Department, Organisation
+from .models import Assessment, Department, Organisation, Question
 
 
 def visible_organisations(user):
@@ -91,3 +92,18 @@ def is_it_office(user, organisation) -> bool:
     return user.is_authenticated and (
         user.is_superuser or it_office_organisations(user).filter(pk=organisation.pk).exists()
     )
+
+
+def may_edit(user, assessment: Assessment) -> bool:
+    return editable_assessments(user).filter(pk=assessment.pk).exists()
+
+
+def require_editable(user, assessment: Assessment) -> None:
+    """403 for a row the user can read but not change (reader of the department, closed round)."""
+    if not may_edit(user, assessment):
+        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
+
+
+def readable_questions(user):
+    """Rückfragen on the rows the user may read."""
+    return Question.objects.filter(assessment__in=readable_assessments(user))

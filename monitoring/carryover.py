@@ -5,7 +5,6 @@ or remaining) parent; an entry that several old ones were merged into takes the 
 carried row points to its source and awaits confirmation. Withdrawn entries are listed for review, not carried.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.db import transaction
 
 from leika.crosswalk import Change
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
+from leika.versions import sources_in, version_chain
 from ozg.models import MaturityScale
 
 from .choices import Status
@@ -45,31 +45,6 @@ REPORT_CLASSES = (
     Change.NACHFOLGER,
     Change.AUSDIFFERENZIERT,
 )
-
-
-def version_chain(old: CatalogueVersion, new: CatalogueVersion) -> list[CatalogueVersion]:
-    """The versions after `old` up to `new`, following predecessors; empty if they are the same."""
-    chain, node = [], new
-    while node is not None and node.pk != old.pk:
-        chain.append(node)
-        node = node.predecessor
-    if node is None:
-        raise ValidationError(
-            {"catalogue_version": f"Die Katalogversion „{new}“ stammt nicht von „{old}“ ab; keine Übernahme möglich."}
-        )
-    return list(reversed(chain))
-
-
-def sources_in(version: CatalogueVersion) -> dict[int, list[int]]:
-    """For each entry of `version`: the entries of its predecessor its values come from."""
-    sources = defaultdict(list)
-    for pk, predecessor in version.entries.filter(predecessor__isnull=False).values_list("pk", "predecessor_id"):
-        sources[pk].append(predecessor)
-    merges = CatalogueChange.objects.filter(version=version, kind=Change.ZUSAMMENGELEGT)
-    for successor, entry in merges.values_list("successor_id", "entry_id"):
-        if entry not in sources[successor]:
-            sources[successor].append(entry)
-    return sources
 
 
 def _most_advanced(candidates: list[Assessment]) -> Assessment:

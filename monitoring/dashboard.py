@@ -5,12 +5,10 @@ The number of queries depends on the number of rounds shown, never on the number
 
 import hashlib
 from collections import Counter
-from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, FilteredRelation, Max, Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -18,6 +16,7 @@ from ozg.choices import EfaKind, Zustaendigkeit
 from ozg.models import EfaOffer, OzgLeistung
 
 from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
+from .links import my_services_url
 from .models import Assessment, Department, ITProject, Organisation, SurveyRound
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
@@ -256,12 +255,7 @@ def points(now: Counter, before: Counter | None, status=Status.DIGITAL.value) ->
 
 
 def list_link(round_obj, department_id=None, status=None) -> str:
-    params = [("runde", round_obj.pk)]
-    if department_id:
-        params.append(("einheit", department_id))
-    if status:
-        params.append(("status", status))
-    return f"{reverse('my_services')}?{urlencode(params)}"
+    return my_services_url(runde=round_obj.pk, einheit=department_id, status=status)
 
 
 def departments(organisation, round_obj, previous, counts_by_round=None) -> ReportTable:

@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Assessment, AssessmentChange, ChangeSource, ClosedRoundError
+from .models import Assessment, AssessmentChange, ChangeSource, ClosedRoundError, EditRefused
 
 # The values a department reports; everything else of an assessment is structure (round, entry, department).
 EDITABLE_FIELDS = (
@@ -38,13 +38,20 @@ ROW_RELATIONS = (
 )
 
 
+def shown_value(name: str, value) -> str:
+    """A value of the assessment's field `name` as pages and files show it: the German label of a choice, the name
+    of a related record, "" for nothing. An unknown choice is shown as stored."""
+    if value in (None, ""):
+        return ""
+    choices = Assessment._meta.get_field(name).choices
+    if choices:
+        return str(dict(choices).get(value, value))
+    return str(value)
+
+
 def shown(assessment: Assessment, name: str) -> str:
-    """A field's value as the pages show it (labels of choices, names of related records)."""
-    model_field = Assessment._meta.get_field(name)
-    if model_field.choices:
-        return getattr(assessment, f"get_{name}_display")() if getattr(assessment, name) else ""
-    value = getattr(assessment, name)
-    return "" if value is None else str(value)
+    """A field's value of a stored assessment as the pages show it."""
+    return shown_value(name, getattr(assessment, name))
 
 
 def snapshot(assessment: Assessment) -> dict[str, str]:
@@ -81,13 +88,18 @@ class Conflict:
         return lines or ["Die Zeile wurde inzwischen geändert."]
 
 
-class EditConflict(Exception):
+class EditConflict(EditRefused):
+    """Someone else changed some of the rows since the editor saw them; `conflicts` says who changed what."""
+
     def __init__(self, conflicts: list[Conflict]):
         super().__init__(f"{len(conflicts)} Zeile(n) wurden inzwischen von anderen geändert.")
         self.conflicts = conflicts
 
+    def lines(self) -> list[str]:
+        return [line for conflict in self.conflicts for line in conflict.lines()]
 
-class RowsInvalid(Exception):
+
+class RowsInvalid(EditRefused):
     """The rules refuse some rows; `errors` maps each refused assessment to its field errors."""
 
     def __init__(self, errors: dict[Assessment, dict[str, list[str]]]):

@@ -32,11 +32,21 @@ CLOSED_ROUND_MESSAGE = (
 )
 
 
-class ClosedRoundError(ValidationError):
+class EditRefused(Exception):
+    """An edit that was refused as a whole: nothing was written; `lines()` says why, in German, for the person."""
+
+    def lines(self) -> list[str]:
+        raise NotImplementedError
+
+
+class ClosedRoundError(EditRefused, ValidationError):
     """Raised when anything tries to write an assessment of a closed survey round."""
 
     def __init__(self, round_label: str):
-        super().__init__(CLOSED_ROUND_MESSAGE, code="closed_round", params={"round": round_label})
+        ValidationError.__init__(self, CLOSED_ROUND_MESSAGE, code="closed_round", params={"round": round_label})
+
+    def lines(self) -> list[str]:
+        return list(self.messages)
 
 
 class Organisation(models.Model):

@@ -13,37 +13,27 @@ Decisions:
   between preview and apply makes `apply_changes` refuse everything.
 """
 
-import io
 import re
 import secrets
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django import forms
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from leika.tabular import Column, ImportFailed, RowError, read_table
+from leika.tabular import Column, RowError, read_table
 from ozg.choices import EfaKind
 from ozg.models import MaturityLevel
 
-from .access import editable_departments, readable_departments
 from .choices import Channel, Status
-from .editing import Conflict, EditConflict, RowsInvalid, apply_changes, shown
-from .exports import FORMULA_TRIGGERS, neutralise
-from .models import Assessment, AssessmentChange, ChangeSource, ClosedRoundError, Department, ITProject, SurveyRound
+from .editing import Conflict, shown, shown_value
+from .exports.workbooks import FORMULA_TRIGGERS, neutralise
+from .models import Assessment, AssessmentChange, ITProject, SurveyRound
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_BYTES = 5 * 1024 * 1024  # a department's sheet is a few hundred KB; anything far larger is not ours
 SESSION_KEY = "department_sheets"
 DATA_SHEET, NOTES_SHEET, LISTS_SHEET = "Leistungen", "Hinweise", "Auswahllisten"
@@ -79,32 +69,6 @@ COLUMNS = (
 )
 SHEET_FIELDS = tuple(column.name for column in COLUMNS if column.editable)
 LABEL = {column.name: column.label for column in COLUMNS}
-
-
-# --- who may use which sheet ---------------------------------------------------------------------------------------
-
-
-def department_or_404(user, pk) -> Department:
-    """An editable department; a department the user only reads answers 403, any other 404."""
-    department = editable_departments(user).select_related("organisation").filter(pk=pk).first()
-    if department is None:
-        if readable_departments(user).filter(pk=pk).exists():
-            raise PermissionDenied("Sie dürfen die Leistungen dieser Organisationseinheit nicht bearbeiten.")
-        raise Http404("Diese Organisationseinheit gibt es nicht oder sie ist für Sie nicht sichtbar.")
-    return department
-
-
-def open_round_or_refuse(department, round_pk) -> SurveyRound:
-    round_obj = get_object_or_404(
-        SurveyRound.objects.select_related("organisation", "catalogue_version", "maturity_scale"),
-        pk=round_pk,
-        organisation_id=department.organisation_id,
-    )
-    if round_obj.is_closed:
-        raise PermissionDenied(
-            f"Die Erhebungsrunde {round_obj} ist abgeschlossen und kann nicht mehr bearbeitet werden."
-        )
-    return round_obj
 
 
 def sheet_rows(department, round_obj):
@@ -182,16 +146,6 @@ class Choices:
 
 def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold().replace("-", "–") if text else ""
-
-
-def shown_value(name: str, value) -> str:
-    """A parsed value as the pages show it (the same text as `editing.shown` for the stored one)."""
-    if value in (None, ""):
-        return ""
-    choices = {"status": Status, "efa_kind": EfaKind, "channel": Channel}.get(name)
-    if choices is not None:
-        return str(choices(value).label)
-    return str(value)
 
 
 # --- download ------------------------------------------------------------------------------------------------------
@@ -518,7 +472,7 @@ def remember(request, department, round_obj, plan: Plan) -> str:
     return token
 
 
-def _from_session(rows: list[dict]) -> dict[int, dict]:
+def from_session(rows: list[dict]) -> dict[int, dict]:
     levels = MaturityLevel.objects.in_bulk(
         {r["values"]["maturity_level"] for r in rows if r["values"].get("maturity_level")}
     )
@@ -532,161 +486,3 @@ def _from_session(rows: list[dict]) -> dict[int, dict]:
             values["it_project"] = projects.get(values["it_project"]) if values["it_project"] else None
         per_row[r["id"]] = values
     return per_row
-
-
-# --- views ---------------------------------------------------------------------------------------------------------
-
-
-class SheetUploadForm(forms.Form):
-    file = forms.FileField(
-        label="Bearbeitete Tabelle (.xlsx)",
-        widget=forms.FileInput(attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}"}),
-        help_text=f"Die heruntergeladene und bearbeitete Datei, höchstens {MAX_SHEET_BYTES // 1024 // 1024} MB.",
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if Path(upload.name).suffix.lower() != ".xlsx":
-            raise forms.ValidationError(
-                "Bitte die Tabelle als Excel-Arbeitsmappe (.xlsx) hochladen; andere Formate werden nicht angenommen."
-            )
-        if upload.size > MAX_SHEET_BYTES:
-            raise forms.ValidationError(
-                f"Die Datei ist {upload.size / 1024 / 1024:.1f} MB groß; erlaubt sind "
-                f"{MAX_SHEET_BYTES // 1024 // 1024} MB.".replace(".", ",", 1)
-            )
-        return upload
-
-
-def _sheet_entries(user, department_pk=None) -> list[dict]:
-    departments = editable_departments(user).select_related("organisation").order_by("organisation__name", "code")
-    if department_pk is not None:
-        departments = departments.filter(pk=department_pk)
-    departments = list(departments)
-    rounds = SurveyRound.objects.filter(
-        is_closed=False, organisation__in={d.organisation_id for d in departments}
-    ).select_related("catalogue_version", "maturity_scale")
-    by_org: dict[int, list[SurveyRound]] = {}
-    for round_obj in rounds.order_by("-year"):
-        by_org.setdefault(round_obj.organisation_id, []).append(round_obj)
-    return [
-        {
-            "department": department,
-            "round": round_obj,
-            "list_url": reverse("my_services") + f"?einheit={department.pk}&runde={round_obj.pk}",
-            "form": SheetUploadForm(auto_id=f"id_tabelle_{department.pk}_{round_obj.pk}_%s"),
-        }
-        for department in departments
-        for round_obj in by_org.get(department.organisation_id, [])
-    ]
-
-
-@login_required
-@require_GET
-def department_sheets(request, pk=None):
-    """The user's departments with their open rounds: download and upload of each sheet."""
-    department = department_or_404(request.user, pk) if pk is not None else None
-    return render(
-        request,
-        "monitoring/sheets/index.html",
-        {"department": department, "entries": _sheet_entries(request.user, pk)},
-    )
-
-
-@login_required
-@require_GET
-def department_sheet_download(request, pk, round_pk):
-    department = department_or_404(request.user, pk)
-    round_obj = open_round_or_refuse(department, round_pk)
-    buffer = io.BytesIO()
-    build_workbook(department, round_obj, request.user).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(department, round_obj)}"'
-    return response
-
-
-def _preview_context(department, round_obj, **extra):
-    return {
-        "department": department,
-        "round": round_obj,
-        "list_url": reverse("my_services") + f"?einheit={department.pk}&runde={round_obj.pk}",
-        "back_url": reverse("department_sheet", args=[department.pk]),
-        **extra,
-    }
-
-
-@login_required
-@require_POST
-def department_sheet_upload(request, pk, round_pk):
-    department = department_or_404(request.user, pk)
-    round_obj = open_round_or_refuse(department, round_pk)
-    form = SheetUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(
-            request,
-            "monitoring/sheets/preview.html",
-            _preview_context(department, round_obj, form=form, failed=[str(m) for m in form.errors.get("file", [])]),
-            status=400,
-        )
-    upload = form.cleaned_data["file"]
-    try:
-        plan = plan_upload(upload, upload.name, department, round_obj)
-    except ImportFailed as failure:
-        return render(
-            request,
-            "monitoring/sheets/preview.html",
-            _preview_context(department, round_obj, form=SheetUploadForm(), failed=[str(e) for e in failure.errors]),
-            status=400,
-        )
-    token = remember(request, department, round_obj, plan) if plan.changes and not plan.errors else None
-    return render(
-        request,
-        "monitoring/sheets/preview.html",
-        _preview_context(department, round_obj, plan=plan, token=token, form=SheetUploadForm()),
-    )
-
-
-@login_required
-@require_POST
-def department_sheet_apply(request, pk, round_pk, token):
-    department = department_or_404(request.user, pk)
-    round_obj = open_round_or_refuse(department, round_pk)
-    job = request.session.get(SESSION_KEY, {}).pop(token, None)
-    request.session.modified = True
-    if job is None or job["department"] != department.pk or job["round"] != round_obj.pk:
-        raise Http404("Diese Vorschau ist abgelaufen oder wurde schon übernommen; bitte die Tabelle erneut hochladen.")
-    per_row = _from_session(job["rows"])
-    versions = {r["id"]: r["version"] for r in job["rows"]}
-    # The IDs were checked in the preview; checked again, since department roles may have changed since.
-    if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
-        raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
-    problems, conflicts = [], []
-    try:
-        result = apply_changes(
-            request.user,
-            sorted(per_row),
-            per_row=per_row,
-            versions=versions,
-            source=ChangeSource.SHEET,
-            comment=f"Excel-Tabelle „{job['filename']}“",
-        )
-    except EditConflict as refused:
-        conflicts = refused.conflicts
-    except RowsInvalid as invalid:
-        problems = invalid.lines()
-    except ClosedRoundError as closed:
-        problems = list(closed.messages)
-    if conflicts or problems:
-        return render(
-            request,
-            "monitoring/sheets/refused.html",
-            _preview_context(department, round_obj, filename=job["filename"], conflicts=conflicts, problems=problems),
-            status=409 if conflicts else 400,
-        )
-    count = result.changed
-    messages.success(
-        request,
-        f"Aus der Tabelle „{job['filename']}“ übernommen: {count} Leistung{'' if count == 1 else 'en'} "
-        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert.",
-    )
-    return redirect("department_sheet", pk=department.pk)

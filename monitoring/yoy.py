@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 from leika.crosswalk import CONTINUING, Change
 from leika.models import CatalogueChange, LeikaEntry
+from leika.versions import version_chain
 
-from .carryover import version_chain
 from .choices import Status
 from .models import SurveyRound
 

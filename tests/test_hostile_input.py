@@ -449,7 +449,7 @@ def test_disguised_empty_or_formula_files_are_refused_in_german(client, importer
 
 
 def test_an_upload_over_the_form_limit_is_refused_in_german(client, importer, monkeypatch):
-    monkeypatch.setattr("monitoring.imports.MAX_BYTES", 1024)
+    monkeypatch.setattr("monitoring.forms.MAX_BYTES", 1024)
     response = upload(client, fim_csv(V1) + b"\n" * 2048)
     assert_refused(response, "erlaubt sind")
     assert not importer.exists() or not any(importer.iterdir())

@@ -99,7 +99,7 @@ def test_the_crosswalk_page_shows_the_classes_and_their_entries(client, it_offic
     page = response.content.decode()
     assert "99004001000000" in page and "Sperrmüll" in page
     response = client.get(reverse("crosswalk", args=[version.pk]), {"klasse": "nachfolger"})
-    assert [e.key for e in response.context["page"]] == ["99003001002001", "99003001002002"]
+    assert [row.record.key for row in response.context["table"].page] == ["99003001002001", "99003001002002"]
 
 
 def test_online_services_are_proposed_and_applied_only_after_confirming(client, it_office, tmp_path):

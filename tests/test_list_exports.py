@@ -19,8 +19,8 @@ from django.urls import reverse
 
 from leika.models import LeikaEntry
 from monitoring.choices import Status
-from monitoring.exports import neutralise, report_workbook, sheet_name
-from monitoring.list_exports import HEADER
+from monitoring.exports.lists import MY_SERVICES_HEADER as HEADER
+from monitoring.exports.workbooks import neutralise, report_workbook, sheet_name
 from monitoring.models import Assessment, ITProject
 from monitoring.report_tables import DELTA, PERCENT, TEXT, Cell, Method, ReportTable, Row
 from tests.test_workspace import World, key, keys_listed, login

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from leika.crosswalk import Change
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
+from monitoring.exports.lists import ENTRY_COLUMNS, OLD_SIDE_COLUMNS, QUESTION_HEADER
 from monitoring.models import Question
-from monitoring.more_exports import ENTRY_COLUMNS, OLD_SIDE_COLUMNS, QUESTION_HEADER
 from tests.test_list_exports import csv_rows, workbook_of
 from tests.test_workspace import World, key, login
 
@@ -44,8 +44,9 @@ def all_pages(client, url: str, query: dict, record_label) -> list[str]:
     while True:
         response = client.get(url, {**query, "seite": page})
         assert response.status_code == 200
-        labels += [record_label(record) for record in response.context["page"]]
-        if not response.context["page"].has_next():
+        shown = response.context["table"].page
+        labels += [record_label(row.record) for row in shown]
+        if not shown.has_next():
             return labels
         page += 1
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from leika.models import CatalogueVersion, LeikaEntry
 from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
 from monitoring.editing import apply_changes
+from monitoring.links import assessment_url, my_services_url
 from monitoring.models import (
     Assessment,
     AssessmentChange,
@@ -22,7 +23,7 @@ from monitoring.models import (
     Organisation,
     SurveyRound,
 )
-from monitoring.round_views import Progress, assessment_url, list_url
+from monitoring.progress import Progress
 from ozg.models import MaturityScale
 
 pytestmark = pytest.mark.django_db
@@ -207,7 +208,7 @@ def test_the_counts_link_to_the_filtered_list_of_the_department(client, world):
 
 
 def test_list_urls_lead_to_the_workspace_list():
-    assert list_url(einheit=4, bestaetigt="nein") == "/leistungen/?einheit=4&bestaetigt=nein"
+    assert my_services_url(einheit=4, bestaetigt="nein") == "/leistungen/?einheit=4&bestaetigt=nein"
     assert assessment_url(7) == "/bewertungen/7/"
 
 

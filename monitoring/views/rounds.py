@@ -1,132 +1,29 @@
 """Survey rounds in the browser: progress per department, opening, closing and deadlines, and the activity feed."""
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from leika.models import CatalogueVersion
-from ozg.models import MaturityScale
-
-from .access import (
+from ..access import (
     is_it_office,
     it_office_organisations,
     readable_departments,
     visible_organisations,
 )
-from .carryover import open_round
-from .choices import Status
-from .models import Assessment, AssessmentChange, Organisation, SurveyRound
+from ..carryover import open_round
+from ..forms import DeadlineForm, OpenRoundForm
+from ..links import assessment_url
+from ..models import Assessment, AssessmentChange, Organisation, SurveyRound
+from ..progress import PROGRESS_COUNTS, Progress, deadline_passed, department_progress
 
 ACTIVITY_PAGE_SIZE = 50
-# "Meine Leistungen" (name `my_services`, monitoring/workspace*.py) lives here; its filter takes these parameters.
-
-# The three figures of a group of assessments, computed by the database in one grouped query.
-PROGRESS_COUNTS = {
-    "total": Count("pk"),
-    "reported": Count("pk", filter=~Q(status=Status.NICHT_GEMELDET)),
-    "confirmed": Count("pk", filter=Q(confirmed_at__isnull=False)),
-}
-
-
-def list_url(**params) -> str:
-    """The list "Meine Leistungen" filtered by `params`, e.g. list_url(einheit=4, bestaetigt="nein", runde=2)."""
-    path = reverse("my_services")
-    return f"{path}?{urlencode(params)}" if params else path
-
-
-def assessment_url(pk: int) -> str:
-    return reverse("assessment_detail", args=[pk])
-
-
-def _percent(part: int, whole: int) -> int | None:
-    # Rounded down, so that "100 %" is only ever shown when every row is done.
-    return part * 100 // whole if whole else None
-
-
-@dataclass
-class Progress:
-    total: int = 0
-    reported: int = 0
-    confirmed: int = 0
-
-    @property
-    def reported_percent(self) -> int | None:
-        return _percent(self.reported, self.total)
-
-    @property
-    def confirmed_percent(self) -> int | None:
-        return _percent(self.confirmed, self.total)
-
-    @property
-    def unconfirmed(self) -> int:
-        return self.total - self.confirmed
-
-    @property
-    def complete(self) -> bool:
-        return self.confirmed == self.total
-
-    def __add__(self, other: "Progress") -> "Progress":
-        return Progress(self.total + other.total, self.reported + other.reported, self.confirmed + other.confirmed)
-
-
-@dataclass
-class DepartmentProgress:
-    pk: int
-    code: str
-    name: str
-    round_pk: int
-    progress: Progress
-    overdue: bool
-
-    @property
-    def list_url(self) -> str:
-        return list_url(einheit=self.pk, runde=self.round_pk)
-
-    @property
-    def unconfirmed_url(self) -> str:
-        return list_url(einheit=self.pk, bestaetigt="nein", runde=self.round_pk)
-
-
-def deadline_passed(round_obj: SurveyRound) -> bool:
-    """The deadline day itself still counts; a closed round has nobody left to be late."""
-    return bool(round_obj.deadline) and not round_obj.is_closed and timezone.localdate() > round_obj.deadline
-
-
-def department_progress(round_obj: SurveyRound, departments) -> list[DepartmentProgress]:
-    """Per department among `departments` that has assessments in the round: its figures, from one query."""
-    passed = deadline_passed(round_obj)
-    rows = (
-        Assessment.objects.filter(round=round_obj, department__in=departments)
-        .values("department", "department__code", "department__name")
-        .annotate(**PROGRESS_COUNTS)
-        .order_by("department__code", "department")
-    )
-    result = []
-    for row in rows:
-        progress = Progress(row["total"], row["reported"], row["confirmed"])
-        result.append(
-            DepartmentProgress(
-                pk=row["department"],
-                code=row["department__code"],
-                name=row["department__name"],
-                round_pk=round_obj.pk,
-                progress=progress,
-                overdue=passed and not progress.complete,
-            )
-        )
-    return result
-
 
 # --- who may see and manage which round ---------------------------------------------------------------------------
 
@@ -152,63 +49,6 @@ def _managed_round(user, pk) -> SurveyRound:
     if not is_it_office(user, round_obj.organisation):
         raise PermissionDenied("Nur die IT-Steuerung der Organisation verwaltet ihre Erhebungsrunden.")
     return round_obj
-
-
-# --- forms --------------------------------------------------------------------------------------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        # The browser's date picker sends and expects ISO dates, whatever the page's language.
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class OpenRoundForm(forms.Form):
-    organisation = forms.ModelChoiceField(
-        label="Organisation",
-        queryset=Organisation.objects.none(),
-        error_messages={"invalid_choice": "Für diese Organisation können Sie keine Runde eröffnen."},
-    )
-    year = forms.IntegerField(label="Jahr", min_value=2000, max_value=2100)
-    catalogue_version = forms.ModelChoiceField(
-        label="Katalogversion",
-        queryset=CatalogueVersion.objects.order_by("-valid_from", "-pk"),
-        help_text="Die Werte der vorigen Runde werden über den Katalogabgleich in diese Version übernommen.",
-    )
-    maturity_scale = forms.ModelChoiceField(
-        label="Reifegradskala",
-        queryset=MaturityScale.objects.all(),
-        required=False,
-        help_text="Leer lassen, um die Skala der vorigen Runde (oder der Organisation) zu verwenden.",
-    )
-    deadline = forms.DateField(label="Meldefrist", required=False, widget=DateInput())
-
-    def __init__(self, *args, organisations, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = organisations
-        self.fields["organisation"].empty_label = "– bitte wählen –"
-        self.fields["catalogue_version"].empty_label = "– bitte wählen –"
-        self.fields["maturity_scale"].empty_label = "wie bisher"
-        if not self.is_bound:
-            self.initial.setdefault("year", timezone.localdate().year)
-            only = list(organisations[:2])
-            if len(only) == 1:
-                self.initial.setdefault("organisation", only[0].pk)
-
-
-class DeadlineForm(forms.ModelForm):
-    class Meta:
-        model = SurveyRound
-        fields = ["deadline"]
-        widgets = {"deadline": DateInput()}
-        help_texts = {"deadline": "Leer lassen, wenn die Runde keine Frist hat."}
-
-    def clean_deadline(self):
-        if self.instance.is_closed:
-            raise ValidationError("Die Runde ist abgeschlossen; ihre Meldefrist kann nicht mehr geändert werden.")
-        return self.cleaned_data["deadline"]
 
 
 # --- views --------------------------------------------------------------------------------------------------------

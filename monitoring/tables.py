@@ -1,19 +1,21 @@
-"""The table of "Meine Leistungen": its columns, the columns a user chose, and what the rows need from the database."""
+"""The tables of the filtered lists ("Meine Leistungen", crosswalk, Rückfragen): columns and what rows need."""
 
 import django_tables2 as tables
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 
 from ozg.models import OzgLeistung
 
 from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT
+from .filtersets import with_row_figures
+from .links import assessment_url
 from .models import TablePreference
-from .workspace_filters import with_row_figures
 
 TABLE_NAME = "meine_leistungen"
 # Selection, key and actions are always shown: without them a row can be neither found again nor edited.
@@ -144,7 +146,7 @@ class MyServicesTable(tables.Table):
     def render_key(self, record):
         return format_html(
             '<a class="kern-link" href="{}">{}</a>',
-            reverse("assessment_detail", args=[record.pk]),
+            assessment_url(record.pk),
             record.leika_entry.key,
         )
 
@@ -172,7 +174,7 @@ class MyServicesTable(tables.Table):
             return "0"
         return format_html(
             '<a class="kern-link" href="{}#rueckfragen">{}<span class="kern-sr-only"> offene Rückfragen</span></a>',
-            reverse("assessment_detail", args=[record.pk]),
+            assessment_url(record.pk),
             value,
         )
 
@@ -199,3 +201,120 @@ class MyServicesTable(tables.Table):
     @property
     def visible_column_count(self) -> int:
         return len(self.columns)
+
+
+def paginate(table: tables.Table, request, per_page: int) -> None:
+    """The page the querystring asks for (the first for a bad number, the last for one too high), in its order."""
+    ordering = request.GET.getlist(table.prefixed_order_by_field)
+    if ordering and table.orderable:
+        table.order_by = ordering
+    try:
+        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, per_page=per_page)
+    except PageNotAnInteger:
+        table.paginate(page=1, per_page=per_page)
+    except EmptyPage:
+        table.paginate(page=table.paginator.num_pages, per_page=per_page)
+
+
+# --- the crosswalk of a catalogue version ----------------------------------------------------------------------------
+
+
+def key_and_name(entry) -> str:
+    return f"{entry.key} {entry.name}" if entry else "–"
+
+
+class CrosswalkChangeTable(tables.Table):
+    """A class of the old side: what became of the predecessor's keys."""
+
+    key = tables.Column(verbose_name="Schlüssel (alt)", accessor="entry__key")
+    name = tables.Column(verbose_name="Bezeichnung (alt)", accessor="entry__name")
+    kind = tables.Column(verbose_name="Klasse", accessor="get_kind_display")
+    successor = tables.Column(verbose_name="Nachfolger", empty_values=())
+
+    class Meta:
+        template_name = "django_tables2/kern.html"
+        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
+        orderable = False
+        page_field = "seite"
+        empty_text = "Keine Einträge."
+
+    def __init__(self, data, *, version, **kwargs):
+        super().__init__(data, **kwargs)
+        self.columns["successor"].column.verbose_name = f"Nachfolger in {version.name}"
+        self.caption = ""
+
+    def render_successor(self, record):
+        return key_and_name(record.successor)
+
+
+class CrosswalkEntryTable(tables.Table):
+    """The entries of the version, all or those of a class of the new side, with where they come from."""
+
+    key = tables.Column(verbose_name="Schlüssel")
+    name = tables.Column(verbose_name="Bezeichnung")
+    kind = tables.Column(verbose_name="Art")
+    change = tables.Column(verbose_name="Klasse", accessor="get_change_display", default="–")
+    predecessor = tables.Column(verbose_name="Herkunft in der Vorversion", empty_values=())
+
+    class Meta:
+        template_name = "django_tables2/kern.html"
+        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
+        orderable = False
+        page_field = "seite"
+        empty_text = "Keine Einträge."
+
+    def __init__(self, data, *, version, **kwargs):
+        super().__init__(data, **kwargs)
+        self.caption = ""
+
+    def render_predecessor(self, record):
+        return key_and_name(record.predecessor)
+
+
+# --- the Rückfragen --------------------------------------------------------------------------------------------------
+
+
+def person_name(user) -> str:
+    """A user as the pages name them: the full name, else the user name."""
+    return user.get_full_name() or user.get_username()
+
+
+class QuestionTable(tables.Table):
+    service = tables.Column(verbose_name="Leistung", empty_values=())
+    department = tables.Column(verbose_name="Einheit", accessor="assessment__department__code")
+    round = tables.Column(verbose_name="Runde", accessor="assessment__round")
+    text = tables.Column(verbose_name="Rückfrage")
+    asked = tables.Column(verbose_name="gestellt", empty_values=())
+    state = tables.Column(verbose_name="Stand", empty_values=())
+
+    class Meta:
+        template_name = "django_tables2/kern.html"
+        attrs = {"class": "kern-table kern-table--small", "id": "rueckfragen"}
+        orderable = False
+        page_field = "seite"
+
+    def __init__(self, data, *, empty_text: str, **kwargs):
+        super().__init__(data, empty_text=empty_text, **kwargs)
+        self.caption = ""
+
+    def render_service(self, record):
+        entry = record.assessment.leika_entry
+        return format_html(
+            '<a class="kern-link" href="{}#rueckfragen">{} {}</a>',
+            assessment_url(record.assessment_id),
+            entry.key,
+            entry.name,
+        )
+
+    def render_text(self, value):
+        return Truncator(value).chars(200)
+
+    def render_asked(self, record):
+        asker = person_name(record.asked_by) if record.asked_by else "unbekannt"
+        return f"{date_format(timezone.localtime(record.asked_at), 'd.m.Y')}, {asker}"
+
+    def render_state(self, record):
+        if record.is_open:
+            return "offen"
+        answered = date_format(timezone.localtime(record.answered_at), "d.m.Y")
+        return f"beantwortet am {answered}: {Truncator(record.answer).chars(120)}"

@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .report_tables import DELTA, INTEGER, PERCENT, POINTS, TEXT, ReportTable
+from ..report_tables import DELTA, INTEGER, PERCENT, POINTS, TEXT, ReportTable
 
 # A spreadsheet program reads a text cell starting with one of these as a formula (CSV/formula injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

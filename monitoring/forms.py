@@ -1,20 +1,29 @@
-"""Forms of the department workspace: edit a row, edit many, ask and answer Rückfragen, choose the list's columns.
+"""The forms of the monitoring pages: edit a row or many, Rückfragen, columns, rounds, sheets, imports, dashboard.
 
 The model's rules are not checked by these forms: `editing.apply_changes` checks them once, under the row lock, and
 the views map its `RowsInvalid` errors back onto the fields, so every path shows the same German messages.
 """
 
+from pathlib import Path
+
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.utils import timezone
 
+from leika.models import CatalogueVersion
+from leika.tabular import MAX_BYTES
 from ozg.choices import EfaKind
-from ozg.models import EfaOffer, MaturityLevel
+from ozg.models import EfaOffer, MaturityLevel, MaturityScale
 
+from .access import it_office_organisations
 from .choices import Channel, Status
-from .editing import EDITABLE_FIELDS
-from .models import Assessment, ITProject, Question
+from .editing import EDITABLE_FIELDS, RowsInvalid
+from .exports.workbooks import XLSX_CONTENT_TYPE
+from .imports import ALLOWED_SUFFIXES, KINDS, LEIKA, ONLINE
+from .models import Assessment, EditRefused, ITProject, Organisation, Question, SurveyRound
+from .sheets import MAX_SHEET_BYTES
 
 NOT_GIVEN = "keine Angabe"
 # The model's text field has no limit (a migration for it would buy nothing); forms keep what people type readable.
@@ -80,6 +89,14 @@ class AssessmentValuesForm(forms.ModelForm):
                 else:
                     label = Assessment._meta.get_field(name).verbose_name
                     self.add_error(None, f"{label}: {message}")
+
+    def show_refusal(self, refused: EditRefused) -> None:
+        """Put the reasons of a refused save on the form: rule errors at their fields, anything else above it."""
+        if isinstance(refused, RowsInvalid):
+            self.show_rule_errors(next(iter(refused.errors.values())))
+        else:
+            for line in refused.lines():
+                self.add_error(None, line)
 
 
 class AssessmentForm(AssessmentValuesForm):
@@ -212,3 +229,156 @@ class ColumnsForm(forms.Form):
         kwargs.setdefault("prefix", "spalten")
         super().__init__(*args, **kwargs)
         self.fields["columns"].choices = choices
+
+
+# --- the dashboard ---------------------------------------------------------------------------------------------------
+
+
+class RoundsForm(forms.Form):
+    """Which rounds form the series and which round the department, OZG, EfA and project tables look at."""
+
+    runden = forms.ModelMultipleChoiceField(
+        label="Erhebungsrunden im Vergleich",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Ohne Auswahl: alle Runden. Verglichen wird jeweils eine Runde mit der nächsten gewählten.",
+    )
+    runde = forms.ModelChoiceField(
+        label="Runde für Organisationseinheiten, OZG, EfA und Projekte",
+        queryset=None,
+        required=False,
+        empty_label="die jüngste abgeschlossene Runde",
+    )
+
+    def __init__(self, data, rounds):
+        super().__init__(data)
+        for name in ("runden", "runde"):
+            self.fields[name].queryset = rounds
+            self.fields[name].label_from_instance = lambda r: f"{r.year} ({r.state_label})"
+
+
+# --- survey rounds ---------------------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        # The browser's date picker sends and expects ISO dates, whatever the page's language.
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class OpenRoundForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        label="Organisation",
+        queryset=Organisation.objects.none(),
+        error_messages={"invalid_choice": "Für diese Organisation können Sie keine Runde eröffnen."},
+    )
+    year = forms.IntegerField(label="Jahr", min_value=2000, max_value=2100)
+    catalogue_version = forms.ModelChoiceField(
+        label="Katalogversion",
+        queryset=CatalogueVersion.objects.order_by("-valid_from", "-pk"),
+        help_text="Die Werte der vorigen Runde werden über den Katalogabgleich in diese Version übernommen.",
+    )
+    maturity_scale = forms.ModelChoiceField(
+        label="Reifegradskala",
+        queryset=MaturityScale.objects.all(),
+        required=False,
+        help_text="Leer lassen, um die Skala der vorigen Runde (oder der Organisation) zu verwenden.",
+    )
+    deadline = forms.DateField(label="Meldefrist", required=False, widget=DateInput())
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.fields["organisation"].empty_label = "– bitte wählen –"
+        self.fields["catalogue_version"].empty_label = "– bitte wählen –"
+        self.fields["maturity_scale"].empty_label = "wie bisher"
+        if not self.is_bound:
+            self.initial.setdefault("year", timezone.localdate().year)
+            only = list(organisations[:2])
+            if len(only) == 1:
+                self.initial.setdefault("organisation", only[0].pk)
+
+
+class DeadlineForm(forms.ModelForm):
+    class Meta:
+        model = SurveyRound
+        fields = ["deadline"]
+        widgets = {"deadline": DateInput()}
+        help_texts = {"deadline": "Leer lassen, wenn die Runde keine Frist hat."}
+
+    def clean_deadline(self):
+        if self.instance.is_closed:
+            raise ValidationError("Die Runde ist abgeschlossen; ihre Meldefrist kann nicht mehr geändert werden.")
+        return self.cleaned_data["deadline"]
+
+
+# --- imports ---------------------------------------------------------------------------------------------------------
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label="Art der Datei", choices=KINDS, widget=forms.RadioSelect)
+    file = forms.FileField(label="Datei (CSV oder XLSX)")
+    version_name = forms.CharField(label="Name der neuen Katalogversion", max_length=100, required=False)
+    valid_from = forms.DateField(label="gültig ab", required=False, help_text="TT.MM.JJJJ; leer: heute")
+    mapping = forms.FileField(
+        label="Zuordnungsdatei für Zusammenlegungen (optional)", required=False, help_text="Spalten alt;neu"
+    )
+    organisation = forms.ModelChoiceField(label="Organisation", queryset=None, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = it_office_organisations(user).order_by("name")
+
+    def _check_upload(self, name):
+        upload = self.cleaned_data.get(name)
+        if upload is None:
+            return None
+        if Path(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError("Bitte eine CSV- oder XLSX-Datei hochladen.")
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                f"Die Datei ist {upload.size / 1024 / 1024:.0f} MB groß; erlaubt sind {MAX_BYTES // 1024 // 1024} MB."
+            )
+        return upload
+
+    def clean_file(self):
+        return self._check_upload("file")
+
+    def clean_mapping(self):
+        return self._check_upload("mapping")
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == LEIKA and not data.get("version_name", "").strip():
+            self.add_error("version_name", "Bitte einen Namen für die neue Katalogversion angeben.")
+        if kind == ONLINE and not data.get("organisation"):
+            self.add_error("organisation", "Bitte die Organisation wählen, deren offene Runde ergänzt wird.")
+        return data
+
+
+# --- department sheets -----------------------------------------------------------------------------------------------
+
+
+class SheetUploadForm(forms.Form):
+    file = forms.FileField(
+        label="Bearbeitete Tabelle (.xlsx)",
+        widget=forms.FileInput(attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}"}),
+        help_text=f"Die heruntergeladene und bearbeitete Datei, höchstens {MAX_SHEET_BYTES // 1024 // 1024} MB.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if Path(upload.name).suffix.lower() != ".xlsx":
+            raise forms.ValidationError(
+                "Bitte die Tabelle als Excel-Arbeitsmappe (.xlsx) hochladen; andere Formate werden nicht angenommen."
+            )
+        if upload.size > MAX_SHEET_BYTES:
+            raise forms.ValidationError(
+                f"Die Datei ist {upload.size / 1024 / 1024:.1f} MB groß; erlaubt sind "
+                f"{MAX_SHEET_BYTES // 1024 // 1024} MB.".replace(".", ",", 1)
+            )
+        return upload

@@ -1,10 +1,10 @@
-"""Views of the monitoring app."""
+"""The start page: the committee figures of every organisation the user can see."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from .access import visible_organisations
-from .reports import ozg_figures, status_table
+from ..access import visible_organisations
+from ..reports import ozg_figures, status_table
 
 
 @login_required

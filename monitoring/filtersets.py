@@ -1,11 +1,15 @@
-"""The filter sidebar of "Meine Leistungen": one FilterSet for the list page and for bulk edits of all matching rows."""
+"""The FilterSets of the filtered lists: each feeds its list page, its .xlsx/.csv export and bulk edits alike."""
 
 import django_filters
 from django import forms
 from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django_filters.fields import ModelChoiceField
 
+from leika.crosswalk import OLD_SIDE, Change
+from leika.models import CatalogueVersion
+from leika.versions import crosswalk_rows
 from ozg.models import MaturityLevel, OzgLeistung, Themenfeld
 
 from .access import readable_departments
@@ -147,3 +151,77 @@ class AssessmentFilterSet(django_filters.FilterSet):
     def by_open_questions(self, queryset, name, value):
         open_questions = Exists(Question.objects.filter(assessment=OuterRef("pk"), answered_at__isnull=True))
         return queryset.filter(open_questions if value == "ja" else ~open_questions)
+
+
+class CrosswalkFilterSet(django_filters.FilterSet):
+    """The crosswalk list of a catalogue version: one class of the crosswalk (or all entries) and a search.
+
+    The rows are the catalogue's own crosswalk rows (`leika.versions.crosswalk_rows`): what became of the
+    predecessor's keys for a class of the old side, otherwise the entries of the version. An unknown class counts as
+    none, as links from older pages may carry one.
+    """
+
+    klasse = django_filters.ChoiceFilter(label="Klasse", choices=Change.choices, method="by_class", empty_label="alle")
+    q = django_filters.CharFilter(label="Schlüssel oder Bezeichnung", method="search")
+
+    def __init__(self, data=None, *, version: CatalogueVersion, **kwargs):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if data.get("klasse") not in Change.values:
+            data.pop("klasse", None)
+        super().__init__(data, queryset=version.entries.all(), **kwargs)
+        self.version = version
+
+    @property
+    def kind(self) -> str:
+        return (self.is_valid() and self.form.cleaned_data.get("klasse")) or ""
+
+    @property
+    def query(self) -> str:
+        return ((self.is_valid() and self.form.cleaned_data.get("q")) or "").strip()
+
+    @property
+    def old_side(self) -> bool:
+        return self.kind in OLD_SIDE
+
+    def filter_queryset(self, queryset):
+        return crosswalk_rows(self.version, self.kind, self.query)
+
+    def by_class(self, queryset, name, value):
+        return queryset  # the class chooses the rows themselves, see filter_queryset
+
+    def search(self, queryset, name, value):
+        return queryset  # applied by crosswalk_rows, see filter_queryset
+
+
+class QuestionFilterSet(django_filters.FilterSet):
+    """The Rückfragen on rows the user may read, newest first: open ones only unless answered ones are asked for."""
+
+    alle = django_filters.ChoiceFilter(
+        label="auch beantwortete", choices=(("1", "ja"),), method="answered_too", empty_label="nur offene"
+    )
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        # Any other value than "1" means the default, open questions only, as the page's links always meant.
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if data.get("alle") != "1":
+            data.pop("alle", None)
+        super().__init__(data, queryset, **kwargs)
+
+    @property
+    def include_answered(self) -> bool:
+        return bool(self.is_valid() and self.form.cleaned_data.get("alle"))
+
+    def filter_queryset(self, queryset):
+        if not self.include_answered:
+            queryset = queryset.filter(answered_at__isnull=True)
+        rows = queryset.select_related(
+            "assessment__leika_entry",
+            "assessment__department",
+            "assessment__round__organisation",
+            "asked_by",
+            "answered_by",
+        )
+        return rows.order_by("-asked_at", "-pk")
+
+    def answered_too(self, queryset, name, value):
+        return queryset  # open-only is the default, lifted in filter_queryset

@@ -1,4 +1,4 @@
-"""The department workspace: "Meine Leistungen", a row's detail page, in-place and bulk edits, and Rückfragen.
+"""The department workspace: "Meine Leistungen" and its exports, a row's detail page, in-place and bulk edits.
 
 Permissions are the same on every view: anonymous visitors are sent to the login page; a row that is not visible to
 the user (another department, another organisation) answers 404, because for them it does not exist; a visible row
@@ -11,76 +11,33 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseBadRequest, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .access import editable_assessments, editable_departments, is_it_office, readable_assessments
-from .editing import EDITABLE_FIELDS, ROW_RELATIONS, EditConflict, RowsInvalid, apply_changes, shown
-from .models import Assessment, ChangeSource, ClosedRoundError, Question, SurveyRound
-from .workspace_filters import AssessmentFilterSet
-from .workspace_forms import AnswerForm, AssessmentForm, BulkEditForm, ColumnsForm, QuestionForm, RowForm
-from .workspace_tables import (
+from ..access import editable_assessments, editable_departments, readable_assessments, require_editable
+from ..detail import current_values, detail_context, readable_or_404
+from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, shown_value
+from ..exports.lists import FilterInvalid, my_services_export
+from ..filtersets import AssessmentFilterSet
+from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
+from ..http import fragment_next, is_htmx, safe_next
+from ..links import my_services_url
+from ..models import Assessment, ChangeSource, SurveyRound
+from ..tables import (
     CHOOSABLE_COLUMNS,
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     TABLE_NAME,
     MyServicesTable,
     chosen_columns,
-    confirmation_text,
+    paginate,
     remember_columns,
-    status_badge,
     table_rows,
 )
 
-QUESTIONS_PER_PAGE = 50
-DETAIL_RELATIONS = (
-    *ROW_RELATIONS,
-    "leika_entry__version",
-    "confirmed_by",
-    "carried_over_from__round",
-    "carried_over_from__leika_entry",
-    "carried_over_from__maturity_level",
-    "carried_over_from__efa_offer",
-    "carried_over_from__it_project",
-)
-
-
-# --- helpers: who may do what, where to go back to ---------------------------------------------------------------
-
-
-def readable_or_404(user, pk) -> Assessment:
-    return get_object_or_404(readable_assessments(user).select_related(*DETAIL_RELATIONS), pk=pk)
-
-
-def may_edit(user, assessment) -> bool:
-    return editable_assessments(user).filter(pk=assessment.pk).exists()
-
-
-def require_editable(user, assessment) -> None:
-    if not may_edit(user, assessment):
-        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
-
-
-def is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def safe_next(request, value: str | None) -> str:
-    """A same-site address to go back to (the list with its filter), else the list itself."""
-    if value and url_has_allowed_host_and_scheme(
-        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return value
-    return reverse("my_services")
-
-
-def list_url(querystring: str) -> str:
-    return reverse("my_services") + (f"?{querystring}" if querystring else "")
+# --- helpers ---------------------------------------------------------------------------------------------------------
 
 
 def editable_department_ids(user) -> list[int]:
@@ -105,27 +62,11 @@ def page_size(request) -> int:
     return value if value in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
-def paginate(table: MyServicesTable, request, per_page: int) -> None:
-    ordering = request.GET.getlist(table.prefixed_order_by_field)
-    if ordering:
-        table.order_by = ordering
-    try:
-        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, per_page=per_page)
-    except PageNotAnInteger:
-        table.paginate(page=1, per_page=per_page)
-    except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=per_page)
-
-
 def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
     """The editor's input with the version they have now seen, so that saving again is a deliberate choice."""
     data = data.copy()
     data[name] = str(version)
     return data
-
-
-def current_values(assessment: Assessment, names=EDITABLE_FIELDS) -> list[tuple[str, str]]:
-    return [(str(Assessment._meta.get_field(name).verbose_name), shown(assessment, name)) for name in names]
 
 
 def services(count: int) -> str:
@@ -182,6 +123,26 @@ def my_services(request):
     )
 
 
+def my_services_file(request, kind: str):
+    try:
+        export = my_services_export(request)
+    except FilterInvalid as invalid:
+        return invalid.response()
+    return export.xlsx() if kind == "xlsx" else export.csv()
+
+
+@login_required
+@require_GET
+def my_services_xlsx(request):
+    return my_services_file(request, "xlsx")
+
+
+@login_required
+@require_GET
+def my_services_csv(request):
+    return my_services_file(request, "csv")
+
+
 @login_required
 @require_POST
 def my_services_columns(request):
@@ -203,47 +164,6 @@ def my_services_columns(request):
 # --- one row: detail page, in place, confirm ---------------------------------------------------------------------
 
 
-def detail_context(request, assessment, *, form=None, conflict=None, question_form=None, answer_forms=None):
-    user = request.user
-    editable = may_edit(user, assessment)
-    previous = assessment.carried_over_from
-    open_round = not assessment.round.is_closed
-    may_ask = open_round and is_it_office(user, assessment.round.organisation)
-    if editable and form is None:
-        form = AssessmentForm(assessment=assessment)
-    questions = list(assessment.questions.select_related("asked_by", "answered_by").order_by("-asked_at", "-pk"))
-    answer_forms = answer_forms or {}
-    if editable:
-        for question in questions:
-            if question.is_open and question.pk not in answer_forms:
-                answer_forms[question.pk] = AnswerForm(instance=question, prefix=f"antwort-{question.pk}")
-    for question in questions:
-        question.answer_form = answer_forms.get(question.pk)
-    return {
-        "assessment": assessment,
-        "entry": assessment.leika_entry,
-        "ozg_leistungen": assessment.leika_entry.ozg_leistungen.select_related("themenfeld").order_by("ozg_id"),
-        "values": [
-            {
-                "label": str(Assessment._meta.get_field(name).verbose_name),
-                "current": shown(assessment, name),
-                "previous": shown(previous, name) if previous else None,
-            }
-            for name in EDITABLE_FIELDS
-        ],
-        "previous": previous,
-        "status_badge": status_badge(assessment),
-        "confirmation": confirmation_text(assessment),
-        "form": form if editable else None,
-        "conflict": conflict,
-        "conflict_values": current_values(conflict.assessment) if conflict else None,
-        "history": assessment.changes.select_related("user").order_by("-at", "-pk"),
-        "questions": questions,
-        "question_form": (question_form or QuestionForm()) if may_ask else None,
-        "may_answer": editable,
-    }
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request, pk):
@@ -263,16 +183,15 @@ def assessment_detail(request, pk):
                 source=ChangeSource.PAGE,
                 comment=form.cleaned_data["comment"],
             )
-        except RowsInvalid as invalid:
-            form.show_rule_errors(next(iter(invalid.errors.values())))
-        except EditConflict as refused:
-            conflict = refused.conflicts[0]
-            form = AssessmentForm(
-                with_version(request.POST, "version", conflict.assessment.version), assessment=assessment
-            )
-            form.is_valid()
-        except ClosedRoundError as closed:
-            form.add_error(None, closed)
+        except EditRefused as refused:
+            if isinstance(refused, EditConflict):
+                conflict = refused.conflicts[0]
+                form = AssessmentForm(
+                    with_version(request.POST, "version", conflict.assessment.version), assessment=assessment
+                )
+                form.is_valid()
+            else:
+                form.show_refusal(refused)
         else:
             messages.success(request, "Ihre Änderungen wurden gespeichert.")
             return redirect("assessment_detail", pk=assessment.pk)
@@ -319,10 +238,6 @@ def row_prefix(assessment) -> str:
     return f"zeile-{assessment.pk}"
 
 
-def fragment_next(request) -> str:
-    return safe_next(request, request.POST.get("next") or request.headers.get("HX-Current-URL"))
-
-
 @login_required
 @require_GET
 def assessment_row_edit(request, pk):
@@ -356,18 +271,17 @@ def assessment_row(request, pk):
                 versions={assessment.pk: form.cleaned_data["version"]},
                 source=ChangeSource.INLINE,
             )
-        except RowsInvalid as invalid:
-            form.show_rule_errors(next(iter(invalid.errors.values())))
-        except EditConflict as refused:
-            conflict = refused.conflicts[0]
-            form = RowForm(
-                with_version(request.POST, form.add_prefix("version"), conflict.assessment.version),
-                assessment=assessment,
-                prefix=row_prefix(assessment),
-            )
-            form.is_valid()
-        except ClosedRoundError as closed:
-            form.add_error(None, closed)
+        except EditRefused as refused:
+            if isinstance(refused, EditConflict):
+                conflict = refused.conflicts[0]
+                form = RowForm(
+                    with_version(request.POST, form.add_prefix("version"), conflict.assessment.version),
+                    assessment=assessment,
+                    prefix=row_prefix(assessment),
+                )
+                form.is_valid()
+            else:
+                form.show_refusal(refused)
         else:
             if is_htmx(request):
                 return row_response(request, pk, next_url=next_url, focus=True, status_text=f"Gespeichert: {label}")
@@ -397,12 +311,9 @@ def assessment_confirm(request, pk):
     notice = ""
     try:
         apply_changes(request.user, [assessment.pk], {}, versions={assessment.pk: version}, source=ChangeSource.CONFIRM)
-    except EditConflict as refused:
-        notice = "Nicht bestätigt, inzwischen geändert: " + " ".join(refused.conflicts[0].lines())
-    except RowsInvalid as invalid:
-        notice = "Nicht bestätigt: " + " ".join(invalid.lines())
-    except ClosedRoundError as closed:
-        notice = "Nicht bestätigt: " + " ".join(closed.messages)
+    except EditRefused as refused:
+        changed = ", inzwischen geändert" if isinstance(refused, EditConflict) else ""
+        notice = f"Nicht bestätigt{changed}: " + " ".join(refused.lines())
     if is_htmx(request):
         status_text = notice or f"Unverändert bestätigt: {label}"
         return row_response(request, pk, next_url=next_url, focus=True, notice=notice, status_text=status_text)
@@ -442,7 +353,7 @@ def bulk_edit(request):
     user = request.user
     form = BulkEditForm(request.POST, rounds=editable_open_rounds(user))
     querystring = form.data.get(form.add_prefix("filter"), "")
-    back = list_url(querystring)
+    back = my_services_url(querystring)
     scope = form.data.get(form.add_prefix("scope"), BulkEditForm.SELECTED)
     context = {"form": form, "back": back, "scope": scope}
 
@@ -490,7 +401,7 @@ def bulk_edit(request):
     context.update(
         action=action,
         chosen_values=[
-            (str(Assessment._meta.get_field(n).verbose_name), _shown_value(n, v)) for n, v in values.items()
+            (str(Assessment._meta.get_field(n).verbose_name), shown_value(n, v) or "leer") for n, v in values.items()
         ],
     )
     if scope == BulkEditForm.ALL_MATCHING and not form.cleaned_data["confirmed"]:
@@ -505,14 +416,18 @@ def bulk_edit(request):
             source=ChangeSource.BULK if action == BulkEditForm.SET else ChangeSource.CONFIRM,
             comment=form.cleaned_data["comment"],
         )
-    except RowsInvalid as invalid:
-        return render(request, "monitoring/workspace/bulk.html", {**context, "phase": "invalid", "invalid": invalid})
-    except EditConflict as refused:
-        return render(
-            request, "monitoring/workspace/bulk.html", {**context, "phase": "conflict", "conflicts": refused.conflicts}
-        )
-    except ClosedRoundError as closed:
-        messages.error(request, " ".join(closed.messages) + " Es wurde nichts geändert.")
+    except EditRefused as refused:
+        if isinstance(refused, RowsInvalid):
+            return render(
+                request, "monitoring/workspace/bulk.html", {**context, "phase": "invalid", "invalid": refused}
+            )
+        if isinstance(refused, EditConflict):
+            return render(
+                request,
+                "monitoring/workspace/bulk.html",
+                {**context, "phase": "conflict", "conflicts": refused.conflicts},
+            )
+        messages.error(request, " ".join(refused.lines()) + " Es wurde nichts geändert.")
         return redirect(back)
     total = len(result.assessments)
     if action == BulkEditForm.SET:
@@ -524,85 +439,3 @@ def bulk_edit(request):
     else:
         messages.success(request, f"{services(total)} unverändert bestätigt.")
     return redirect(back)
-
-
-def _shown_value(name: str, value) -> str:
-    field = Assessment._meta.get_field(name)
-    if field.choices:
-        return str(dict(field.choices).get(value, value))
-    return "leer" if value in (None, "") else str(value)
-
-
-# --- Rückfragen ------------------------------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def question_ask(request, pk):
-    assessment = readable_or_404(request.user, pk)
-    if assessment.round.is_closed or not is_it_office(request.user, assessment.round.organisation):
-        raise PermissionDenied("Rückfragen stellt die IT-Steuerung, und nur in offenen Erhebungsrunden.")
-    form = QuestionForm(request.POST)
-    if not form.is_valid():
-        return render(
-            request, "monitoring/workspace/detail.html", detail_context(request, assessment, question_form=form)
-        )
-    question = form.save(commit=False)
-    question.assessment = assessment
-    question.asked_by = request.user
-    question.save()
-    messages.success(request, "Ihre Rückfrage wurde gestellt.")
-    return redirect(reverse("assessment_detail", args=[pk]) + "#rueckfragen")
-
-
-@login_required
-@require_POST
-def question_answer(request, pk):
-    question = get_object_or_404(
-        Question.objects.select_related("assessment"), pk=pk, assessment__in=readable_assessments(request.user)
-    )
-    assessment = readable_or_404(request.user, question.assessment_id)
-    require_editable(request.user, assessment)
-    form = AnswerForm(request.POST, instance=question, prefix=f"antwort-{pk}")
-    if not form.is_valid():
-        return render(
-            request,
-            "monitoring/workspace/detail.html",
-            detail_context(request, assessment, answer_forms={question.pk: form}),
-        )
-    # Only an open question takes an answer: of two people answering at once, the first one is kept.
-    answered = Question.objects.filter(pk=pk, answered_at__isnull=True).update(
-        answer=form.cleaned_data["answer"].strip(), answered_by=request.user, answered_at=timezone.now()
-    )
-    if answered:
-        messages.success(request, "Ihre Antwort wurde gespeichert.")
-    else:
-        messages.error(request, "Diese Rückfrage wurde inzwischen beantwortet; Ihre Antwort wurde nicht gespeichert.")
-    return redirect(reverse("assessment_detail", args=[assessment.pk]) + "#rueckfragen")
-
-
-def question_rows(user, *, include_answered: bool):
-    """The Rückfragen on rows the user may read, newest first: open ones only unless answered ones are asked for."""
-    rows = Question.objects.filter(assessment__in=readable_assessments(user)).select_related(
-        "assessment__leika_entry",
-        "assessment__department",
-        "assessment__round__organisation",
-        "asked_by",
-        "answered_by",
-    )
-    if not include_answered:
-        rows = rows.filter(answered_at__isnull=True)
-    return rows.order_by("-asked_at", "-pk")
-
-
-def includes_answered(params) -> bool:
-    return params.get("alle") == "1"
-
-
-@login_required
-@require_GET
-def questions(request):
-    include_answered = includes_answered(request.GET)
-    rows = question_rows(request.user, include_answered=include_answered)
-    page = Paginator(rows, QUESTIONS_PER_PAGE).get_page(request.GET.get("seite"))
-    return render(request, "monitoring/workspace/questions.html", {"page": page, "include_answered": include_answered})

@@ -1,40 +1,14 @@
 """The dashboard of an organisation: year over year, departments, OZG, EfA and projects; its print view and xlsx."""
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.text import slugify
 
-from . import dashboard as figures
-from .access import visible_organisations
-from .exports import report_workbook
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-class RoundsForm(forms.Form):
-    """Which rounds form the series and which round the department, OZG, EfA and project tables look at."""
-
-    runden = forms.ModelMultipleChoiceField(
-        label="Erhebungsrunden im Vergleich",
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Ohne Auswahl: alle Runden. Verglichen wird jeweils eine Runde mit der nächsten gewählten.",
-    )
-    runde = forms.ModelChoiceField(
-        label="Runde für Organisationseinheiten, OZG, EfA und Projekte",
-        queryset=None,
-        required=False,
-        empty_label="die jüngste abgeschlossene Runde",
-    )
-
-    def __init__(self, data, rounds):
-        super().__init__(data)
-        for name in ("runden", "runde"):
-            self.fields[name].queryset = rounds
-            self.fields[name].label_from_instance = lambda r: f"{r.year} ({r.state_label})"
+from .. import dashboard as figures
+from ..access import visible_organisations
+from ..exports.workbooks import XLSX_CONTENT_TYPE, report_workbook
+from ..forms import RoundsForm
 
 
 def organisation_for(request, pk):
@@ -101,7 +75,7 @@ def dashboard_xlsx(request, pk):
     organisation = context["organisation"]
     title = tables[0].title if wanted else "Digitalisierungsmonitor"
     title = f"{title} – {organisation.name}"
-    response = HttpResponse(report_workbook(tables, title), content_type=XLSX)
+    response = HttpResponse(report_workbook(tables, title), content_type=XLSX_CONTENT_TYPE)
     name = slugify(f"{organisation.name}-{wanted or 'dashboard'}")
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

@@ -1,0 +1,406 @@
+"""The filtered lists as .xlsx and .csv: exactly the rows their FilterSet gives the page, all of them, in its order.
+
+Every list export has one shape, `ListExport`: the columns, the rows as plain values and the lines of the Methode
+sheet. It is built from the very FilterSet the page uses (`monitoring.filtersets`), so paging and the page's table
+do not change which rows are exported. Rows are read with `values_list` in chunks and written as they come, so
+memory stays flat however many rows there are.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+
+from leika.crosswalk import Change
+
+from ..access import readable_assessments, readable_questions
+from ..editing import shown_value
+from ..filtersets import AssessmentFilterSet, CrosswalkFilterSet, QuestionFilterSet
+from .workbooks import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, list_workbook
+
+CHUNK_SIZE = 2000
+
+
+class FilterInvalid(Exception):
+    """The querystring is not a valid filter: nothing is exported, and the answer says which field is wrong."""
+
+    def __init__(self, filterset):
+        problems = "; ".join(
+            f"{filterset.form.fields[name].label if name in filterset.form.fields else name}: {' '.join(errors)}"
+            for name, errors in filterset.form.errors.items()
+        )
+        super().__init__(f"Der Filter ist ungültig, es wurde nichts exportiert. {problems}".strip())
+
+    def response(self) -> HttpResponseBadRequest:
+        return HttpResponseBadRequest(str(self), content_type="text/plain; charset=utf-8")
+
+
+def cutoff_text(cutoff) -> str:
+    """The export time as the Methode sheet states it."""
+    return date_format(timezone.localtime(cutoff), "d.m.Y, H:i") + " Uhr (Zeitpunkt des Exports)"
+
+
+@dataclass
+class ListExport:
+    """A filtered list as a file: columns (heading, width), rows as plain values, and the Methode sheet's lines.
+
+    `method(count)` is asked after the rows are written, so that it can name what the rows met on the way
+    (catalogue versions, scales, rounds) and their number.
+    """
+
+    title: str
+    sheet_title: str
+    columns: Sequence[tuple[str, int]]
+    rows: Iterable[Sequence]
+    method: Callable[[int], list[tuple[str, str]]]
+    file_stem: str
+    datetime_headings: Sequence[str] = ()
+
+    @property
+    def header(self) -> list[str]:
+        return [heading for heading, _ in self.columns]
+
+    def xlsx(self) -> FileResponse:
+        header = self.header
+        workbook = list_workbook(
+            header,
+            self.rows,
+            sheet_title=self.sheet_title,
+            title=self.title,
+            widths=[width for _, width in self.columns],
+            datetime_columns=tuple(header.index(heading) for heading in self.datetime_headings),
+            method=self.method,
+        )
+        return FileResponse(
+            workbook, as_attachment=True, filename=f"{self.file_stem}.xlsx", content_type=XLSX_CONTENT_TYPE
+        )
+
+    def csv(self) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(csv_lines(self.header, self.rows), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, f"{self.file_stem}.csv")
+        return response
+
+
+def valid(filterset):
+    if not filterset.is_valid():
+        raise FilterInvalid(filterset)
+    return filterset
+
+
+# --- "Meine Leistungen" ----------------------------------------------------------------------------------------------
+
+MY_SERVICES_ORDER = ("round", "leika_entry__key", "pk")
+MY_SERVICES_COLUMNS = (
+    ("Leistungsschlüssel", 17),
+    ("Bezeichnung", 50),
+    ("Organisationseinheit", 30),
+    ("Erhebungsrunde", 10),
+    ("Katalogversion", 16),
+    ("Status", 24),
+    ("Reifegradskala", 24),
+    ("Reifegrad", 10),
+    ("Reifegrad (Bezeichnung)", 24),
+    ("EfA-Nachnutzung", 30),
+    ("Kanal", 24),
+    ("Adresse des Onlinedienstes", 40),
+    ("IT-Projekt", 30),
+    ("Begründung", 50),
+    ("bestätigt am", 17),
+    ("geändert am", 17),
+)
+MY_SERVICES_HEADER = [heading for heading, _ in MY_SERVICES_COLUMNS]
+MY_SERVICES_FIELDS = (
+    "leika_entry__key",
+    "leika_entry__name",
+    "department__code",
+    "department__name",
+    "round__year",
+    "round__catalogue_version__name",
+    "status",
+    "round__maturity_scale__name",
+    "maturity_level__value",
+    "maturity_level__label",
+    "efa_kind",
+    "channel",
+    "online_service_url",
+    "it_project__title",
+    "justification",
+    "confirmed_at",
+    "updated_at",
+)
+
+
+class AssessmentRows:
+    """The rows of a filtered "Meine Leistungen" as plain values; notes the catalogue versions and scales it met."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self.catalogues: set[str] = set()
+        self.scales: set[str] = set()
+
+    def __iter__(self):
+        catalogues, scales = self.catalogues, self.scales
+        rows = self.queryset.order_by(*MY_SERVICES_ORDER).values_list(*MY_SERVICES_FIELDS)
+        for (
+            key,
+            name,
+            code,
+            department,
+            year,
+            catalogue,
+            status,
+            scale,
+            level,
+            level_label,
+            efa_kind,
+            channel,
+            url,
+            project,
+            justification,
+            confirmed_at,
+            updated_at,
+        ) in rows.iterator(chunk_size=CHUNK_SIZE):
+            catalogues.add(catalogue)
+            scales.add(scale)
+            yield (
+                key,
+                name,
+                f"{code} {department}",
+                year,
+                catalogue,
+                shown_value("status", status),
+                scale,
+                level,
+                level_label,
+                shown_value("efa_kind", efa_kind),
+                shown_value("channel", channel),
+                url,
+                project,
+                justification,
+                confirmed_at,
+                updated_at,
+            )
+
+
+def assessment_filter_in_words(filterset) -> str:
+    """The applied filter as a reader of the file understands it."""
+    parts = []
+    data = filterset.form.cleaned_data
+    for name, field in filterset.form.fields.items():
+        value = data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        filter_ = filterset.filters[name]
+        if name == "status":
+            shown = ", ".join(shown_value("status", item) for item in value)
+        elif value == getattr(filter_, "null_value", object()):
+            shown = filter_.null_label
+        else:
+            shown = str(value)
+        parts.append(f"{field.label}: {shown}")
+    if not data.get("runde"):
+        parts.insert(0, "alle offenen Erhebungsrunden")
+    return "Bewertungen der Organisationseinheiten, die Sie lesen dürfen; " + "; ".join(parts)
+
+
+def my_services_export(request) -> ListExport:
+    filterset = valid(AssessmentFilterSet(request.GET, queryset=readable_assessments(request.user), user=request.user))
+    rows = AssessmentRows(filterset.qs)
+    cutoff = timezone.now()
+    chosen = filterset.form.cleaned_data.get("runde")
+
+    def method(count: int) -> list[tuple[str, str]]:
+        return [
+            ("Zähleinheit", "eine Zeile je Bewertung einer LeiKa-Leistung"),
+            ("Umfang", assessment_filter_in_words(filterset)),
+            ("Katalogversion", ", ".join(sorted(rows.catalogues)) or "–"),
+            ("Reifegradskala", ", ".join(sorted(rows.scales)) or "–"),
+            ("Stichtag", cutoff_text(cutoff)),
+            ("Anzahl Zeilen", str(count)),
+        ]
+
+    return ListExport(
+        title="Meine Leistungen",
+        sheet_title="Leistungen",
+        columns=MY_SERVICES_COLUMNS,
+        rows=rows,
+        method=method,
+        file_stem=f"leistungen-{chosen.year if chosen else 'offene-runden'}",
+        datetime_headings=("bestätigt am", "geändert am"),
+    )
+
+
+# --- the crosswalk of a catalogue version ----------------------------------------------------------------------------
+
+# The old side lists what became of the predecessor's keys, the other side this version's entries.
+OLD_SIDE_COLUMNS = (
+    ("Schlüssel", 17),
+    ("Bezeichnung", 60),
+    ("Änderung", 16),
+    ("Nachfolger-Schlüssel", 20),
+    ("Nachfolger-Bezeichnung", 60),
+)
+OLD_SIDE_FIELDS = ("entry__key", "entry__name", "kind", "successor__key", "successor__name")
+ENTRY_COLUMNS = (
+    ("Schlüssel", 17),
+    ("Bezeichnung", 60),
+    ("Änderung zur Vorversion", 24),
+    ("Herkunft-Schlüssel", 20),
+    ("Herkunft-Bezeichnung", 60),
+)
+ENTRY_FIELDS = ("key", "name", "change", "predecessor__key", "predecessor__name")
+
+
+def crosswalk_filter_in_words(filterset: CrosswalkFilterSet) -> str:
+    if filterset.old_side:
+        parts = [f"Schlüssel der Vorgängerversion in der Klasse „{Change(filterset.kind).label}“"]
+    elif filterset.kind:
+        parts = [f"Einträge der Version in der Klasse „{Change(filterset.kind).label}“"]
+    else:
+        parts = ["alle Einträge der Version"]
+    if filterset.query:
+        parts.append(f"Schlüssel beginnt mit oder Bezeichnung enthält „{filterset.query}“")
+    return "; ".join(parts)
+
+
+def crosswalk_export(request, version) -> ListExport:
+    filterset = valid(CrosswalkFilterSet(request.GET, version=version))
+    old_side = filterset.old_side
+    cutoff = timezone.now()
+
+    def rows():
+        values = filterset.qs.values_list(*(OLD_SIDE_FIELDS if old_side else ENTRY_FIELDS))
+        for key, name, change, other_key, other_name in values.iterator(chunk_size=CHUNK_SIZE):
+            yield key, name, Change(change).label if change else None, other_key, other_name
+
+    def method(count: int) -> list[tuple[str, str]]:
+        predecessor = version.predecessor
+        if old_side:
+            unit = "eine Zeile je Schlüssel der Vorgängerversion und was aus ihm wurde"
+        else:
+            unit = "eine Zeile je Eintrag (LeiKa-Leistung) der Katalogversion"
+        return [
+            ("Zähleinheit", unit),
+            ("Umfang", crosswalk_filter_in_words(filterset)),
+            ("Katalogversion", version.name),
+            ("Vorgängerversion", predecessor.name if predecessor else "keine (kein Abgleich)"),
+            ("Stichtag", cutoff_text(cutoff)),
+            ("Anzahl Zeilen", str(count)),
+        ]
+
+    stem = ["abgleich", slugify(version.name) or str(version.pk)] + ([filterset.kind] if filterset.kind else [])
+    return ListExport(
+        title=f"Abgleich der Katalogversion {version.name}",
+        sheet_title="Abgleich",
+        columns=OLD_SIDE_COLUMNS if old_side else ENTRY_COLUMNS,
+        rows=rows(),
+        method=method,
+        file_stem="-".join(stem),
+    )
+
+
+# --- the Rückfragen --------------------------------------------------------------------------------------------------
+
+QUESTION_COLUMNS = (
+    ("Organisation", 24),
+    ("Erhebungsrunde", 10),
+    ("Organisationseinheit", 30),
+    ("Leistungsschlüssel", 17),
+    ("Bezeichnung", 50),
+    ("Rückfrage", 60),
+    ("gestellt von", 24),
+    ("gestellt am", 17),
+    ("Antwort", 60),
+    ("beantwortet von", 24),
+    ("beantwortet am", 17),
+)
+QUESTION_HEADER = [heading for heading, _ in QUESTION_COLUMNS]
+QUESTION_FIELDS = (
+    "assessment__round__organisation__name",
+    "assessment__round__year",
+    "assessment__department__code",
+    "assessment__department__name",
+    "assessment__leika_entry__key",
+    "assessment__leika_entry__name",
+    "text",
+    "asked_by__first_name",
+    "asked_by__last_name",
+    "asked_by__username",
+    "asked_at",
+    "answer",
+    "answered_by__first_name",
+    "answered_by__last_name",
+    "answered_by__username",
+    "answered_at",
+)
+
+
+def person(first_name, last_name, username) -> str | None:
+    """A user as the pages name them: the full name, else the user name; None for a deleted user."""
+    return f"{first_name or ''} {last_name or ''}".strip() or username
+
+
+def questions_export(request) -> ListExport:
+    filterset = valid(QuestionFilterSet(request.GET, queryset=readable_questions(request.user)))
+    rounds: set[tuple[str, int]] = set()
+    cutoff = timezone.now()
+
+    def rows():
+        values = filterset.qs.values_list(*QUESTION_FIELDS)
+        for (
+            organisation,
+            year,
+            code,
+            department,
+            key,
+            name,
+            text,
+            asker_first,
+            asker_last,
+            asker,
+            asked_at,
+            answer,
+            answerer_first,
+            answerer_last,
+            answerer,
+            answered_at,
+        ) in values.iterator(chunk_size=CHUNK_SIZE):
+            rounds.add((organisation, year))
+            yield (
+                organisation,
+                year,
+                f"{code} {department}",
+                key,
+                name,
+                text,
+                person(asker_first, asker_last, asker),
+                asked_at,
+                answer or None,
+                person(answerer_first, answerer_last, answerer),
+                answered_at,
+            )
+
+    def method(count: int) -> list[tuple[str, str]]:
+        shown = "alle Rückfragen, offene und beantwortete" if filterset.include_answered else "nur offene Rückfragen"
+        met = ", ".join(f"{organisation} {year}" for organisation, year in sorted(rounds))
+        return [
+            ("Zähleinheit", "eine Zeile je Rückfrage zu einer Bewertung"),
+            ("Umfang", f"{shown}, zu Bewertungen der Organisationseinheiten, die Sie lesen dürfen"),
+            ("Erhebungsrunden", met or "–"),
+            ("Stichtag", cutoff_text(cutoff)),
+            ("Anzahl Zeilen", str(count)),
+        ]
+
+    return ListExport(
+        title="Rückfragen",
+        sheet_title="Rückfragen",
+        columns=QUESTION_COLUMNS,
+        rows=rows(),
+        method=method,
+        file_stem=f"rueckfragen-{'alle' if filterset.include_answered else 'offen'}",
+        datetime_headings=("gestellt am", "beantwortet am"),
+    )

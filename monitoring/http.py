@@ -1,0 +1,23 @@
+"""Request helpers of the views: htmx requests and safe addresses to go back to."""
+
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from .links import my_services_url
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request, value: str | None) -> str:
+    """A same-site address to go back to (the list with its filter), else the list itself."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return my_services_url()
+
+
+def fragment_next(request) -> str:
+    """Where an in-place edit goes back to: the form's `next`, else the page htmx was called from."""
+    return safe_next(request, request.POST.get("next") or request.headers.get("HX-Current-URL"))

@@ -1,0 +1,89 @@
+"""Catalogue versions, the crosswalk list of a version with its exports, and the carry-over report of a round."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from leika.crosswalk import Change
+from leika.models import CatalogueVersion
+from leika.versions import class_counts
+
+from ..access import may_import_catalogues, visible_organisations
+from ..carryover import carry_over_report
+from ..exports.lists import FilterInvalid, crosswalk_export
+from ..filtersets import CrosswalkFilterSet
+from ..models import SurveyRound
+from ..tables import CrosswalkChangeTable, CrosswalkEntryTable, paginate
+
+PAGE_SIZE = 100
+
+
+@login_required
+def catalogues(request):
+    versions = CatalogueVersion.objects.select_related("predecessor").annotate(n_entries=Count("entries"))
+    return render(
+        request,
+        "monitoring/catalogues.html",
+        {"versions": versions, "may_import": may_import_catalogues(request.user)},
+    )
+
+
+def version_or_404(pk) -> CatalogueVersion:
+    return get_object_or_404(CatalogueVersion.objects.select_related("predecessor"), pk=pk)
+
+
+@login_required
+def crosswalk(request, pk):
+    version = version_or_404(pk)
+    filterset = CrosswalkFilterSet(request.GET, version=version)
+    kind = filterset.kind
+    table_class = CrosswalkChangeTable if filterset.old_side else CrosswalkEntryTable
+    table = table_class(filterset.qs, version=version)
+    paginate(table, request, PAGE_SIZE)
+    count = table.paginator.count
+    table.caption = f"{f'Klasse „{Change(kind).label}“' if kind else 'Alle Einträge der Version'}: {count} Einträge"
+    return render(
+        request,
+        "monitoring/crosswalk.html",
+        {
+            "version": version,
+            "counts": class_counts(version) if version.predecessor_id else [],
+            "filterset": filterset,
+            "kind": kind,
+            "query": filterset.query,
+            "table": table,
+            "count": count,
+        },
+    )
+
+
+def crosswalk_file(request, pk, kind: str):
+    try:
+        export = crosswalk_export(request, version_or_404(pk))
+    except FilterInvalid as invalid:
+        return invalid.response()
+    return export.xlsx() if kind == "xlsx" else export.csv()
+
+
+@login_required
+@require_GET
+def crosswalk_xlsx(request, pk):
+    return crosswalk_file(request, pk, "xlsx")
+
+
+@login_required
+@require_GET
+def crosswalk_csv(request, pk):
+    return crosswalk_file(request, pk, "csv")
+
+
+@login_required
+def carry_over(request, pk):
+    round_obj = get_object_or_404(
+        SurveyRound.objects.select_related("catalogue_version", "organisation"),
+        pk=pk,
+        organisation__in=visible_organisations(request.user),
+    )
+    report = carry_over_report(round_obj)
+    return render(request, "monitoring/carry_over.html", {"round": round_obj, "report": report})

@@ -1,0 +1,175 @@
+"""The department's Excel sheet in the browser: download, upload with a preview of changes and errors, apply."""
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from leika.tabular import ImportFailed
+
+from ..access import editable_departments, readable_departments
+from ..editing import EditConflict, EditRefused, apply_changes
+from ..exports.workbooks import XLSX_CONTENT_TYPE
+from ..forms import SheetUploadForm
+from ..links import my_services_url
+from ..models import ChangeSource, Department, SurveyRound
+from ..sheets import SESSION_KEY, build_workbook, file_name, from_session, plan_upload, remember, sheet_rows
+
+# --- who may use which sheet ---------------------------------------------------------------------------------------
+
+
+def department_or_404(user, pk) -> Department:
+    """An editable department; a department the user only reads answers 403, any other 404."""
+    department = editable_departments(user).select_related("organisation").filter(pk=pk).first()
+    if department is None:
+        if readable_departments(user).filter(pk=pk).exists():
+            raise PermissionDenied("Sie dürfen die Leistungen dieser Organisationseinheit nicht bearbeiten.")
+        raise Http404("Diese Organisationseinheit gibt es nicht oder sie ist für Sie nicht sichtbar.")
+    return department
+
+
+def open_round_or_refuse(department, round_pk) -> SurveyRound:
+    round_obj = get_object_or_404(
+        SurveyRound.objects.select_related("organisation", "catalogue_version", "maturity_scale"),
+        pk=round_pk,
+        organisation_id=department.organisation_id,
+    )
+    if round_obj.is_closed:
+        raise PermissionDenied(
+            f"Die Erhebungsrunde {round_obj} ist abgeschlossen und kann nicht mehr bearbeitet werden."
+        )
+    return round_obj
+
+
+def _sheet_entries(user, department_pk=None) -> list[dict]:
+    departments = editable_departments(user).select_related("organisation").order_by("organisation__name", "code")
+    if department_pk is not None:
+        departments = departments.filter(pk=department_pk)
+    departments = list(departments)
+    rounds = SurveyRound.objects.filter(
+        is_closed=False, organisation__in={d.organisation_id for d in departments}
+    ).select_related("catalogue_version", "maturity_scale")
+    by_org: dict[int, list[SurveyRound]] = {}
+    for round_obj in rounds.order_by("-year"):
+        by_org.setdefault(round_obj.organisation_id, []).append(round_obj)
+    return [
+        {
+            "department": department,
+            "round": round_obj,
+            "list_url": my_services_url(einheit=department.pk, runde=round_obj.pk),
+            "form": SheetUploadForm(auto_id=f"id_tabelle_{department.pk}_{round_obj.pk}_%s"),
+        }
+        for department in departments
+        for round_obj in by_org.get(department.organisation_id, [])
+    ]
+
+
+@login_required
+@require_GET
+def department_sheets(request, pk=None):
+    """The user's departments with their open rounds: download and upload of each sheet."""
+    department = department_or_404(request.user, pk) if pk is not None else None
+    return render(
+        request,
+        "monitoring/sheets/index.html",
+        {"department": department, "entries": _sheet_entries(request.user, pk)},
+    )
+
+
+@login_required
+@require_GET
+def department_sheet_download(request, pk, round_pk):
+    department = department_or_404(request.user, pk)
+    round_obj = open_round_or_refuse(department, round_pk)
+    buffer = io.BytesIO()
+    build_workbook(department, round_obj, request.user).save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{file_name(department, round_obj)}"'
+    return response
+
+
+def _preview_context(department, round_obj, **extra):
+    return {
+        "department": department,
+        "round": round_obj,
+        "list_url": my_services_url(einheit=department.pk, runde=round_obj.pk),
+        "back_url": reverse("department_sheet", args=[department.pk]),
+        **extra,
+    }
+
+
+@login_required
+@require_POST
+def department_sheet_upload(request, pk, round_pk):
+    department = department_or_404(request.user, pk)
+    round_obj = open_round_or_refuse(department, round_pk)
+    form = SheetUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(
+            request,
+            "monitoring/sheets/preview.html",
+            _preview_context(department, round_obj, form=form, failed=[str(m) for m in form.errors.get("file", [])]),
+            status=400,
+        )
+    upload = form.cleaned_data["file"]
+    try:
+        plan = plan_upload(upload, upload.name, department, round_obj)
+    except ImportFailed as failure:
+        return render(
+            request,
+            "monitoring/sheets/preview.html",
+            _preview_context(department, round_obj, form=SheetUploadForm(), failed=[str(e) for e in failure.errors]),
+            status=400,
+        )
+    token = remember(request, department, round_obj, plan) if plan.changes and not plan.errors else None
+    return render(
+        request,
+        "monitoring/sheets/preview.html",
+        _preview_context(department, round_obj, plan=plan, token=token, form=SheetUploadForm()),
+    )
+
+
+@login_required
+@require_POST
+def department_sheet_apply(request, pk, round_pk, token):
+    department = department_or_404(request.user, pk)
+    round_obj = open_round_or_refuse(department, round_pk)
+    job = request.session.get(SESSION_KEY, {}).pop(token, None)
+    request.session.modified = True
+    if job is None or job["department"] != department.pk or job["round"] != round_obj.pk:
+        raise Http404("Diese Vorschau ist abgelaufen oder wurde schon übernommen; bitte die Tabelle erneut hochladen.")
+    per_row = from_session(job["rows"])
+    versions = {r["id"]: r["version"] for r in job["rows"]}
+    # The IDs were checked in the preview; checked again, since department roles may have changed since.
+    if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
+        raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
+    try:
+        result = apply_changes(
+            request.user,
+            sorted(per_row),
+            per_row=per_row,
+            versions=versions,
+            source=ChangeSource.SHEET,
+            comment=f"Excel-Tabelle „{job['filename']}“",
+        )
+    except EditRefused as refused:
+        conflicts = refused.conflicts if isinstance(refused, EditConflict) else []
+        problems = [] if conflicts else refused.lines()
+        return render(
+            request,
+            "monitoring/sheets/refused.html",
+            _preview_context(department, round_obj, filename=job["filename"], conflicts=conflicts, problems=problems),
+            status=409 if conflicts else 400,
+        )
+    count = result.changed
+    messages.success(
+        request,
+        f"Aus der Tabelle „{job['filename']}“ übernommen: {count} Leistung{'' if count == 1 else 'en'} "
+        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert.",
+    )
+    return redirect("department_sheet", pk=department.pk)
