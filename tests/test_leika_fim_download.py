@@ -450,3 +450,11 @@ def test_a_web_upload_with_disagreeing_names_shows_row_and_column(admin_client, 
     assert response.context["failed"]
     assert "Zeile 5, Spalte „Leistungskennung“" in response.content.decode()
     assert CatalogueVersion.objects.count() == 0
+
+
+def test_the_admin_shows_the_part_names(admin_client, tmp_path):
+    assert import_rows(tmp_path, PERSONALAUSWEIS, "2019")[0] == 0
+    entry = LeikaEntry.objects.get(key="99008001014001")
+    page = admin_client.get(reverse("admin:leika_leikaentry_change", args=[entry.pk])).content.decode()
+    assert "Namen der Schlüsselteile" in page
+    assert 'value="Meldung"' in page and 'value="wegen Diebstahl"' in page
