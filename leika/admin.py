@@ -66,6 +66,10 @@ class LeikaEntryAdmin(admin.ModelAdmin):
             "Aus dem Schlüssel abgeleitet",
             {"fields": ["kind", "group", "leistungsobjekt", "verrichtung", "detail"]},
         ),
+        (
+            "Namen der Schlüsselteile (aus der Katalogdatei)",
+            {"fields": ["group_name", "object_name", "verrichtung_name", "detail_name"]},
+        ),
         ("Weitere Angaben", {"fields": ["legal_basis", "synonyms", "special_features"]}),
         ("Abgleich mit der Vorversion", {"fields": ["change", "predecessor"]}),
     ]

@@ -7,6 +7,7 @@ row leaves the database as it was. A dry run does the whole import and rolls it 
 import datetime
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -43,8 +44,20 @@ MAPPING_COLUMNS = [
     Column("alt", "alt", ("alt", "alter Schlüssel", "Schlüssel alt")),
     Column("neu", "neu", ("neu", "neuer Schlüssel", "Schlüssel neu")),
 ]
-# Key parts a file may carry beside the key; where present they must agree with it.
-KEY_PARTS = {"group": (2, 5), "object_id": (5, 8), "verrichtung": (8, 11), "detail": (11, 14)}
+# Key parts a file may carry beside the key: (start, end) of the part's digits, the model field its name goes to, and
+# how an error names the key prefix the part belongs to. A part's name belongs to the key up to that part, not to the
+# code alone: in the real 2019 catalogue Verrichtung 002 is "Festsetzung" in one family and "Registrierung" in another.
+KEY_PARTS = {
+    "group": (2, 5, "group_name", "die Leistungsgruppierung"),
+    "object_id": (5, 8, "object_name", "das Leistungsobjekt"),
+    "verrichtung": (8, 11, "verrichtung_name", "die Verrichtung"),
+    "detail": (11, 14, "detail_name", "das Verrichtungsdetail"),
+}
+# Parts whose code 000 means "none" (an LO has no Verrichtung, an LO or LOV no detail), with how to say so.
+OPTIONAL_PARTS = {"verrichtung": "keine Verrichtung", "detail": "kein Verrichtungsdetail"}
+PART_LABELS = {column.name: column.label for column in LEIKA_COLUMNS if column.name in KEY_PARTS}
+DIGITS = re.compile(r"[0-9]+\Z")
+NAME_LIMIT = 500
 MAX_ERRORS = 200
 
 
@@ -146,6 +159,7 @@ def _raise_if(errors: list[RowError]) -> None:
 def _entries(table: Table) -> list[LeikaEntry]:
     errors: list[RowError] = []
     seen: dict[str, int] = {}
+    parts = PartNames()
     entries = []
     for row in table.rows:
         number = row["_row"]
@@ -157,11 +171,10 @@ def _entries(table: Table) -> list[LeikaEntry]:
             errors.append(RowError(number, "Schluessel", f"Der Schlüssel {key} steht schon in Zeile {seen[key]}."))
             continue
         seen[key] = number
-        for part, (start, end) in KEY_PARTS.items():
-            value = row.get(part, "")
-            if value and value.zfill(end - start) != key[start:end]:
-                label = next(c.label for c in LEIKA_COLUMNS if c.name == part)
-                errors.append(RowError(number, label, f"„{value}“ passt nicht zum Schlüssel {key}."))
+        for part in KEY_PARTS:
+            error = parts.add(number, key, part, row.get(part, ""))
+            if error is not None:
+                errors.append(error)
         if not row["name"]:
             errors.append(RowError(number, "Bezeichnung", "Die Bezeichnung fehlt."))
         codes = parse_typisierung(row.get("typisierung", ""))
@@ -177,9 +190,9 @@ def _entries(table: Table) -> list[LeikaEntry]:
                         number, "Veröffentlichungsdatum", f"„{row['published_at']}“ ist kein Datum (TT.MM.JJJJ hh:mm)."
                     )
                 )
-        for name, limit in (("name", 500), ("name2", 500)):
-            if len(row.get(name, "")) > limit:
-                errors.append(RowError(number, "Bezeichnung", f"Der Text ist länger als {limit} Zeichen."))
+        for name, label in (("name", "Bezeichnung"), ("name2", "Bezeichnung2"), *PART_LABELS.items()):
+            if len(row.get(name, "")) > NAME_LIMIT:
+                errors.append(RowError(number, label, f"Der Text ist länger als {NAME_LIMIT} Zeichen."))
         if len(errors) >= MAX_ERRORS:
             break
         entries.append(
@@ -197,7 +210,62 @@ def _entries(table: Table) -> list[LeikaEntry]:
     _raise_if(errors)
     if not entries:
         raise ImportFailed([RowError(None, None, "Die Datei enthält keine LeiKa-Leistungen.")])
+    parts.apply(entries)
     return entries
+
+
+class PartNames:
+    """The names a file gives the parts of its keys, one per key prefix, checked for agreement across rows.
+
+    A cell of digits only is a code and must match the key; anything else is a name. Every entry then carries the
+    names of all its parts, also where only a sibling row states them (an LOVD row with an empty Verrichtung cell).
+    """
+
+    def __init__(self):
+        # (part, key prefix) -> (name, row it first appeared in)
+        self.names: dict[tuple[str, str], tuple[str, int]] = {}
+
+    def add(self, number: int, key: str, part: str, value: str) -> RowError | None:
+        if not value:
+            return None
+        start, end, _, what = KEY_PARTS[part]
+        code = key[start:end]
+        label = PART_LABELS[part]
+        if DIGITS.match(value):
+            # XLSX cells lose leading zeros ("8" for 008), other exports keep them.
+            if value.zfill(end - start) != code:
+                return RowError(number, label, f"„{value}“ passt nicht zum Schlüssel {key} (dort {code}).")
+            return None
+        if part in OPTIONAL_PARTS and code == "000":
+            return RowError(
+                number, label, f"„{value}“ passt nicht zum Schlüssel {key}: er hat {OPTIONAL_PARTS[part]} (dort 000)."
+            )
+        prefix = key[:end]
+        first = self.names.setdefault((part, prefix), (value, number))
+        if _comparable(first[0]) != _comparable(value):
+            return RowError(
+                number,
+                label,
+                f"„{value}“ weicht von „{first[0]}“ in Zeile {first[1]} ab; {what} {prefix} hat nur einen Namen.",
+            )
+        return None
+
+    def apply(self, entries: list[LeikaEntry]) -> None:
+        lo_names = {e.key[:8]: e.name for e in entries if e.key.endswith("000000")}
+        for entry in entries:
+            for part, (_, end, field_name, _) in KEY_PARTS.items():
+                if part in OPTIONAL_PARTS and entry.key[end - 3 : end] == "000":
+                    continue
+                name = self.names.get((part, entry.key[:end]), ("", 0))[0]
+                if not name and part == "object_id":
+                    # Files with codes (or none) in Leistungskennung: the family is still named after its LO entry.
+                    name = lo_names.get(entry.key[:8], "")
+                setattr(entry, field_name, name)
+
+
+def _comparable(name: str) -> str:
+    """Spacing and case are no disagreement; the first spelling is the one kept."""
+    return " ".join(name.split()).casefold()
 
 
 def _split_list(text: str) -> list[str]:
@@ -217,6 +285,9 @@ def _digest(entries: list[LeikaEntry], table: Table, extra_columns) -> str:
     """A fingerprint of what the file says, independent of row order, encoding and format."""
     extra_names = [c.name for c in extra_columns]
     extras = {row["key"]: [row.get(name, "") for name in extra_names] for row in table.rows}
+    # Part names count only where the file states some, so that a file with codes keeps the fingerprint it had
+    # before names were stored, and is still recognised as a catalogue already imported.
+    named = any(row.get(part) and not DIGITS.match(row[part]) for row in table.rows for part in KEY_PARTS)
     content = sorted(
         [
             e.key,
@@ -228,6 +299,7 @@ def _digest(entries: list[LeikaEntry], table: Table, extra_columns) -> str:
             e.special_features,
             e.synonyms,
             extras.get(e.key, []),
+            *([[getattr(e, field_name) for _, _, field_name, _ in KEY_PARTS.values()]] if named else []),
         ]
         for e in entries
     )

@@ -66,6 +66,16 @@ class LeikaEntry(models.Model):
     key = models.CharField("Leistungsschlüssel", max_length=14, validators=[validate_key], db_index=True)
     name = models.CharField("Bezeichnung", max_length=500)
     name2 = models.CharField("Bezeichnung 2", max_length=500, blank=True)
+    # The names of the key's parts, as the FIM download carries them; the codes follow from the key and are not stored.
+    group_name = models.CharField("Name der Leistungsgruppierung", max_length=500, blank=True)
+    object_name = models.CharField(
+        "Name des Leistungsobjekts",
+        max_length=500,
+        blank=True,
+        help_text="Aus der Spalte „Leistungskennung“, sonst die Bezeichnung des LO-Eintrags derselben Datei.",
+    )
+    verrichtung_name = models.CharField("Name der Verrichtung", max_length=500, blank=True)
+    detail_name = models.CharField("Verrichtungsdetail (Text)", max_length=500, blank=True)
     typisierung = models.JSONField(
         "Typisierung", default=list, blank=True, validators=[validate_typisierung], help_text="Liste von Codes"
     )

@@ -13,6 +13,7 @@ per status, by construction; the tests check it on the demo and on generated dat
 from collections import Counter
 from dataclasses import dataclass, field
 
+from leika.catalogue import family_names
 from leika.crosswalk import CONTINUING, Change
 from leika.models import CatalogueChange, LeikaEntry
 from leika.versions import version_chain
@@ -215,18 +216,11 @@ def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
 
 
 def _name_families(effects, earlier: SurveyRound, later: SurveyRound) -> None:
-    """A family is named by its Leistungsobjekt entry (key ending in 000000) in the later, else the earlier version."""
+    """A family is named after its Leistungsobjekt in the later, else the earlier version (see family_names)."""
     effects = list(effects)
-    keys = {e.family + "000000" for e in effects}
-    names = {}
-    rows = LeikaEntry.objects.filter(
-        version_id__in=[earlier.catalogue_version_id, later.catalogue_version_id], key__in=keys
-    ).values_list("key", "name", "version_id")
-    for key, name, version_id in rows:
-        if version_id == later.catalogue_version_id or key not in names:
-            names[key] = name
+    names = family_names({e.family for e in effects}, [later.catalogue_version_id, earlier.catalogue_version_id])
     for e in effects:
-        e.family_name = names.get(e.family + "000000", f"Leistungsobjekt {e.family}")
+        e.family_name = names.get(e.family, f"Leistungsobjekt {e.family}")
 
 
 def consecutive(rounds: list[SurveyRound]) -> list[tuple[SurveyRound, SurveyRound]]:
