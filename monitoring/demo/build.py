@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from leika.catalogue import create_version
 from leika.keys import LeikaKey
@@ -46,6 +47,7 @@ STADT_PLANS = data.plan_counts(STADT_AACHEN.report["OZG-Leistungen"])
 WITHDRAWN = {A: 4, K: 2, P: 4}
 MOVES = [(A, P, 3), (A, U, 2), (P, K, 1), (P, U, 65)]
 KATASTER_2023_NOT_DIGITAL = {P: 5, U: 10}
+OPEN_ROUND_WEEKS = 6
 
 # The families the report tells about, by their Leistungsobjekt's name in fixtures/demo/staedteregion/.
 JAGDSCHEIN, AUFENTHALTSERLAUBNIS, EINBUERGERUNG = "Jagdschein", "Aufenthaltserlaubnis", "Einbürgerung"
@@ -79,6 +81,11 @@ class Family:
     typisierung: list[str]
     candidates: list[Service] = field(default_factory=list)
     taken: int = 0
+
+
+def open_round_deadline() -> datetime.date:
+    """Counted from the day the demo is loaded, so that the demo always shows a round that is still running."""
+    return timezone.localdate() + datetime.timedelta(weeks=OPEN_ROUND_WEEKS)
 
 
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
@@ -486,7 +493,7 @@ class KreisDemo:
         )
         SurveyRound.objects.filter(pk__in=[round_2023.pk, round_2024.pk]).update(is_closed=True)
         # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
-        open_round(self.org, 2025, version_2024, scale, deadline=datetime.date(2025, 6, 30))
+        open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline())
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
 
     def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:
