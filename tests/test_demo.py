@@ -1,5 +1,6 @@
 """The demo data reproduces both committee reports when its records are counted, and load_demo is idempotent."""
 
+import datetime
 import io
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db.models import Count
+from django.utils import timezone
 
 from leika.models import LeikaEntry
 from monitoring.choices import PlanState, Status
@@ -130,6 +132,10 @@ def test_the_open_round_2025_starts_as_a_copy_of_2024_awaiting_confirmation(demo
     assert not copies.exclude(carried_over_from__round=r2024).exists()
     differing = [a for a in copies.select_related("carried_over_from") if a.status != a.carried_over_from.status]
     assert differing == []
+
+
+def test_the_open_round_runs_six_weeks_from_the_day_the_demo_is_loaded(demo):
+    assert round_of(2025).deadline == timezone.localdate() + datetime.timedelta(weeks=6)
 
 
 def test_the_stadt_aachen_reproduces_its_ozg_figures(demo):

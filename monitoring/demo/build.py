@@ -13,19 +13,19 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from leika.catalogue import create_version
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg import reference
-from ozg.choices import EfaKind, LageKind
+from ozg.choices import EfaKind
 from ozg.models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 
 from ..carryover import open_round
-from ..choices import Channel, DepartmentRoleKind, OrganisationKind, OrganisationRole, PlanState, ProjectState, Status
+from ..choices import Channel, DepartmentRoleKind, OrganisationRole, PlanState, ProjectState, Status
 from ..models import Assessment, Department, DepartmentRole, ITProject, Membership, Organisation, OzgPlan, SurveyRound
-from . import kreis_catalogue as kc
-from .ozg_catalogue import EFA_OFFERS, OZG_LEISTUNGEN
+from . import data
 
 SEED = 20240528
 DEMO_PASSWORD = "demo"
@@ -33,63 +33,26 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 A, K, P, D, U = Status.ANALOG, Status.KEIN_POTENZIAL, Status.PDF, Status.DIGITAL, Status.PROJEKT
 
-# What the StädteRegion reported (Mitteilungsvorlage of 28.05.2024). The builder reaches these by assigning statuses
-# to services; tests then count the records to check them.
-REPORT_2023 = {A: 125, K: 180, P: 218, D: 258, U: 54}
-REPORT_2024 = {A: 126, K: 199, P: 428, D: 283, U: 151}
-IT_PROJECTS_2024 = 197
+# The two organisations and the figures their committee reports give (fixtures/demo/organisationen.json). The builder
+# reaches these by assigning statuses to services; tests then count the records to check them.
+ORGANISATIONS = data.organisations()
+STAEDTEREGION = ORGANISATIONS["StädteRegion Aachen"]
+STADT_AACHEN = ORGANISATIONS["Stadt Aachen"]
+REPORT_2023 = data.status_counts(STAEDTEREGION.report["Umsetzungsstatus 2023"])
+REPORT_2024 = data.status_counts(STAEDTEREGION.report["Umsetzungsstatus 2024"])
+IT_PROJECTS_2024 = STAEDTEREGION.report["IT-Projekte 2024"]
+STADT_PLANS = data.plan_counts(STADT_AACHEN.report["OZG-Leistungen"])
 
 # Changes between 2023 and 2024 outside the split families, service by service.
 WITHDRAWN = {A: 4, K: 2, P: 4}
 MOVES = [(A, P, 3), (A, U, 2), (P, K, 1), (P, U, 65)]
 KATASTER_2023_NOT_DIGITAL = {P: 5, U: 10}
+OPEN_ROUND_WEEKS = 6
 
-STAEDTEREGION = {
-    "name": "StädteRegion Aachen",
-    "kind": OrganisationKind.KREIS,
-    "regionalschluessel": "053340000000",
-    "user_prefix": "sr",
-}
-STADT_AACHEN = {
-    "name": "Stadt Aachen",
-    "kind": OrganisationKind.KREISFREIE_STADT,
-    "regionalschluessel": "053340002002",
-    "user_prefix": "ac",
-}
-STADT_DEPARTMENTS = [
-    ("FB 15", "Digitale Verwaltung und IT-Steuerung"),
-    ("FB 20", "Finanzsteuerung"),
-    ("FB 32", "Sicherheit und Ordnung"),
-    ("FB 33", "Bürgerservice"),
-    ("FB 36", "Klima und Umwelt"),
-    ("FB 45", "Kinder, Jugend und Schule"),
-    ("FB 50", "Wohnen, Soziales und Integration"),
-    ("FB 61", "Stadtentwicklung, -planung und Mobilitätsinfrastruktur"),
-    ("FB 63", "Bauaufsicht"),
-    ("FB 37", "Feuerwehr"),
-]
-# The Stadt Aachen's OZG figures (Vorlage of 05.12.2024) over its municipal OZG-Leistungen.
-STADT_PLANS = [(PlanState.UMGESETZT, 73), (PlanState.KURZFRISTIG, 22), (PlanState.LANGFRISTIG, 15)]
-
-UNTERNEHMENSLAGEN = {
-    "Arbeitgeber sein",
-    "Logistik & Transport",
-    "Anlagen & Stoffe",
-    "Unternehmensstart & Gewerbezulassung",
-    "Ausschreibungen & öffentliche Aufträge",
-    "Auslandsgeschäft",
-    "Steuern & Abgaben",
-    "Finanzierung & Förderung",
-    "Forschung & Entwicklung",
-    "Geschäftsauflösung & Unternehmensübergang",
-    "Querschnitt Unternehmen",
-    "Statistik- & Berichtspflichten",
-    "Bauen & Immobilien",
-    "Abfall & Umweltschutz",
-}
-
-# Each LeiKa family of the Kreis demo maps to the OZG-Leistung that bundles it, where the names differ.
-OZG_FOR_FAMILY = {"Aufenthaltserlaubnis": "Aufenthaltstitel", "Waffenbesitzkarte": "Waffenrechtliche Erlaubnisse"}
+# The families the report tells about, by their Leistungsobjekt's name in fixtures/demo/staedteregion/.
+JAGDSCHEIN, AUFENTHALTSERLAUBNIS, EINBUERGERUNG = "Jagdschein", "Aufenthaltserlaubnis", "Einbürgerung"
+# Families whose services re-use an EfA offer of their OZG-Leistung (the report's three).
+EFA_REUSE = (EINBUERGERUNG, "Elterngeld", "Unterhaltsvorschuss")
 
 
 @dataclass
@@ -120,6 +83,11 @@ class Family:
     taken: int = 0
 
 
+def open_round_deadline() -> datetime.date:
+    """Counted from the day the demo is loaded, so that the demo always shows a round that is still running."""
+    return timezone.localdate() + datetime.timedelta(weeks=OPEN_ROUND_WEEKS)
+
+
 def _at(year: int, month: int, day: int, hour: int = 10) -> datetime.datetime:
     return datetime.datetime(year, month, day, hour, 0, tzinfo=BERLIN)
 
@@ -128,52 +96,52 @@ def build_demo(log=print) -> None:
     """Create the demo data unless it is there already; all in one transaction, so a failure leaves nothing."""
     with transaction.atomic():
         reference.seed(Themenfeld, MaturityScale, MaturityLevel)
-        ozg_by_name = _build_ozg_catalogue(log)
-        KreisDemo(ozg_by_name, log).build()
-        _build_stadt_aachen(ozg_by_name, log)
+        ozg_by_id = _build_ozg_catalogue(log)
+        KreisDemo(ozg_by_id, log).build()
+        _build_stadt_aachen(ozg_by_id, log)
         _build_superuser(log)
 
 
 # --- OZG catalogue ----------------------------------------------------------------------------------------------
 
 
-def _build_ozg_catalogue(log) -> dict[str, OzgLeistung]:
-    existing = {o.name: o for o in OzgLeistung.objects.all()}
-    if len(existing) >= len(OZG_LEISTUNGEN):
+def _build_ozg_catalogue(log) -> dict[int, OzgLeistung]:
+    rows = data.ozg_leistungen()
+    existing = {o.ozg_id: o for o in OzgLeistung.objects.all()}
+    if len(existing) >= len(rows):
         return existing
-    rng = random.Random(SEED)
-    ids = sorted(rng.sample(range(10000, 10602), len(OZG_LEISTUNGEN)))
     themenfelder = {t.name: t for t in Themenfeld.objects.all()}
     lagen = {}
-    for _, _themenfeld, lage_name, _ in OZG_LEISTUNGEN:
-        if lage_name not in lagen:
-            kind = LageKind.UNTERNEHMENSLAGE if lage_name in UNTERNEHMENSLAGEN else LageKind.LEBENSLAGE
-            lagen[lage_name], _ = Lage.objects.get_or_create(name=lage_name, defaults={"kind": kind})
-    ordered = sorted(OZG_LEISTUNGEN, key=lambda row: (row[1], row[0]))
+    for name, kind in data.lage_kinds().items():
+        lagen[name], _ = Lage.objects.get_or_create(name=name, defaults={"kind": kind})
     created = OzgLeistung.objects.bulk_create(
         [
             OzgLeistung(
-                ozg_id=ozg_id,
-                name=name,
-                themenfeld=themenfelder[themenfeld],
-                lage=lagen[lage_name],
-                zustaendigkeit=zustaendigkeit,
+                ozg_id=row.ozg_id,
+                name=row.name,
+                themenfeld=themenfelder[row.themenfeld],
+                lage=lagen[row.lage],
+                zustaendigkeit=row.zustaendigkeit,
             )
-            for ozg_id, (name, themenfeld, lage_name, zustaendigkeit) in zip(ids, ordered, strict=True)
+            for row in rows
         ]
     )
-    by_name = {o.name: o for o in created}
-    kinds = [EfaKind.NACHNUTZUNG_VEREINBART, EfaKind.EIGENES_LAND, EfaKind.NACHNUTZUNG_IN_KLAERUNG]
-    for position, (name, ozg_name, land) in enumerate(EFA_OFFERS):
-        EfaOffer.objects.create(
-            ozg_leistung=by_name[ozg_name],
-            name=name,
-            providing_land=land,
-            kind=kinds[position % len(kinds)] if land != "NW" else EfaKind.EIGENES_LAND,
-            available_from=datetime.date(2022 + position % 3, 1 + (position * 5) % 12, 1),
-        )
-    log(f"OZG-Katalog: {len(created)} OZG-Leistungen, {len(EFA_OFFERS)} EfA-Angebote")
-    return by_name
+    by_id = {o.ozg_id: o for o in created}
+    offers = data.efa_offers()
+    EfaOffer.objects.bulk_create(
+        [
+            EfaOffer(
+                ozg_leistung=by_id[row.ozg_id],
+                name=row.name,
+                providing_land=row.land,
+                kind=row.kind,
+                available_from=row.available_from,
+            )
+            for row in offers
+        ]
+    )
+    log(f"OZG-Katalog: {len(created)} OZG-Leistungen, {len(offers)} EfA-Angebote")
+    return by_id
 
 
 # --- StädteRegion Aachen ----------------------------------------------------------------------------------------
@@ -182,26 +150,29 @@ def _build_ozg_catalogue(log) -> dict[str, OzgLeistung]:
 class KreisDemo:
     """The Kreis: two closed rounds on their own catalogue versions and an open round carried over from 2024."""
 
-    def __init__(self, ozg_by_name: dict[str, OzgLeistung], log):
-        self.ozg_by_name = ozg_by_name
+    def __init__(self, ozg_by_id: dict[int, OzgLeistung], log):
+        self.ozg_by_id = ozg_by_id
         self.log = log
         self.rng = random.Random(SEED)
+        self.catalogue = data.kreis_catalogue()
+        # The OZG-Leistung that bundles each family (by the family's name), where it has one.
+        self.ozg_of_family: dict[str, int] = {}
         self.families: list[Family] = []
         self.services_2023: list[Service] = []
         self.services_2024: list[Service] = []
 
     def build(self) -> None:
         org, created = Organisation.objects.get_or_create(
-            regionalschluessel=STAEDTEREGION["regionalschluessel"],
-            defaults={"name": STAEDTEREGION["name"], "kind": STAEDTEREGION["kind"]},
+            regionalschluessel=STAEDTEREGION.regionalschluessel,
+            defaults={"name": STAEDTEREGION.name, "kind": STAEDTEREGION.kind},
         )
         if not created:
             return
         self.org = org
         self.departments = {}
-        for code, name, _, _ in kc.DEPARTMENTS:
+        for code, name, _ in self.catalogue.departments:
             self.departments[code] = Department.objects.create(organisation=org, code=code, name=name)
-        self.editors = _build_users(org, STAEDTEREGION["user_prefix"], self.departments.values())
+        self.editors = _build_users(org, STAEDTEREGION.user_prefix, self.departments.values())
         self._plan_catalogue()
         self._assign_2023()
         self._derive_2024()
@@ -210,23 +181,25 @@ class KreisDemo:
     # catalogue ------------------------------------------------------------------------------------------------
 
     def _plan_catalogue(self) -> None:
-        prefixes = set(kc.KNOWN_PREFIXES.values())
+        catalogue = self.catalogue
+        known = {row.prefix for row in catalogue.objects if row.prefix}
+        prefixes = set(known)
         group = 150
-        for code, _, typisierung, objects in kc.DEPARTMENTS:
+        for code, _, typisierung in catalogue.departments:
             group += 7
-            names = list(objects)
-            if code == kc.EINBUERGERUNG[2]:
-                names.append(kc.EINBUERGERUNG[1])
-            for position, lo_name in enumerate(names, start=1):
-                prefix = kc.KNOWN_PREFIXES.get(lo_name) or (
-                    kc.EINBUERGERUNG[0] if lo_name == kc.EINBUERGERUNG[1] else f"99{group:03d}{position:03d}"
-                )
-                assert prefix not in prefixes or prefix in kc.KNOWN_PREFIXES.values(), prefix
+            objects = [row for row in catalogue.objects if row.department == code]
+            for position, row in enumerate(objects, start=1):
+                # Leistungsobjekte without a real key get one from a group of their department's own.
+                prefix = row.prefix or f"99{group:03d}{position:03d}"
+                assert prefix not in prefixes or prefix in known, prefix
                 prefixes.add(prefix)
-                family = Family(prefix, lo_name, code, typisierung)
+                family = Family(prefix, row.name, code, typisierung)
                 family.candidates = self._candidates(family)
                 self.families.append(family)
-        target = sum(REPORT_2023.values()) - len(kc.JAGDSCHEIN_2023) - len(kc.AUFENTHALTSERLAUBNIS_2023)
+                if row.ozg_id is not None:
+                    self.ozg_of_family[row.name] = row.ozg_id
+        fixed = catalogue.report_families_2023
+        target = sum(REPORT_2023.values()) - len(fixed)
         # Round robin over the families: every family first gets its LO entry, then one service after the other,
         # so parents always come before their children.
         taken = 0
@@ -239,12 +212,33 @@ class KreisDemo:
             depth += 1
         for family in self.families:
             self.services_2023.extend(family.candidates[: family.taken])
-        self.services_2023.extend(self._fixed_family(kc.JAGDSCHEIN, kc.JAGDSCHEIN_2023))
-        self.services_2023.extend(self._fixed_family(kc.AUFENTHALTSERLAUBNIS, kc.AUFENTHALTSERLAUBNIS_2023))
+        self.services_2023.extend(self._report_family_2023(row) for row in fixed)
+        for _, name, ozg_id in catalogue.foerderprogramme:
+            if ozg_id is not None:
+                self.ozg_of_family[name] = ozg_id
+
+    def _report_family_2023(self, row: data.EntryRow) -> Service:
+        family = self._report_family(row.key[:8])
+        if row.ozg_id is not None:
+            self.ozg_of_family[family[1]] = row.ozg_id
+        return Service(row.key, row.name, row.department, row.typisierung, family[1])
+
+    def _report_family(self, prefix: str) -> tuple[str, str, str]:
+        """(prefix, name, department) of a family the report tells about, from its Leistungsobjekt's row."""
+        for row in self.catalogue.report_families_2023:
+            if row.key == prefix + "000000":
+                return prefix, row.name, row.department
+        raise KeyError(prefix)
+
+    def _report_family_named(self, name: str) -> tuple[str, str, str]:
+        for row in self.catalogue.report_families_2023:
+            if row.name == name and row.key.endswith("000000"):
+                return row.key[:8], row.name, row.department
+        raise KeyError(name)
 
     def _candidates(self, family: Family) -> list[Service]:
         rng = self.rng
-        verrichtungen = rng.sample(kc.VERRICHTUNGEN, 6)
+        verrichtungen = rng.sample(self.catalogue.verrichtungen, 6)
         result = [Service(f"{family.prefix}000000", family.name, family.department, family.typisierung, family.name)]
         for code, word in verrichtungen:
             result.append(
@@ -256,7 +250,7 @@ class KreisDemo:
                     family.name,
                 )
             )
-        details = rng.sample(kc.DETAILS, 6)
+        details = rng.sample(self.catalogue.details, 6)
         for number, detail in enumerate(details, start=1):
             code, word = verrichtungen[(number - 1) % 3]
             result.append(
@@ -270,19 +264,14 @@ class KreisDemo:
             )
         return result
 
-    @staticmethod
-    def _fixed_family(spec, rows) -> list[Service]:
-        prefix, name, department = spec
-        return [Service(prefix + suffix, text, department, ["2/3"], name) for suffix, text in rows]
-
     # statuses 2023 ----------------------------------------------------------------------------------------------
 
     def _assign_2023(self) -> None:
         quota = Counter(REPORT_2023)
         forced = {
-            kc.JAGDSCHEIN[1]: P,
-            kc.AUFENTHALTSERLAUBNIS[1]: P,
-            kc.EINBUERGERUNG[1]: U,
+            JAGDSCHEIN: P,
+            AUFENTHALTSERLAUBNIS: P,
+            EINBUERGERUNG: U,
             "Elterngeld": D,
             "Unterhaltsvorschuss": D,
         }
@@ -320,15 +309,13 @@ class KreisDemo:
     # catalogue and statuses 2024 --------------------------------------------------------------------------------
 
     def _derive_2024(self) -> None:
-        fixed = {kc.JAGDSCHEIN[1], kc.AUFENTHALTSERLAUBNIS[1]}
+        fixed = {JAGDSCHEIN, AUFENTHALTSERLAUBNIS}
         keys_2023 = {s.key for s in self.services_2023}
         parents_2023 = {s.parent_key for s in self.services_2023}
         movable = [
             s
             for s in self.services_2023
-            if s.family not in fixed
-            and s.department != "A 62"
-            and s.family not in {kc.EINBUERGERUNG[1], "Elterngeld", "Unterhaltsvorschuss"}
+            if s.family not in fixed and s.department != "A 62" and s.family not in EFA_REUSE
         ]
         family_rank = {f.name: i for i, f in enumerate(self.rng.sample(self.families, len(self.families)))}
 
@@ -345,12 +332,12 @@ class KreisDemo:
         for status, count in WITHDRAWN.items():
             withdrawn.update(s.key for s in pick(leaves, status, count))
         # The old "Aufenthaltserlaubnis Verlängerung" is split into one service per purpose: gone from 2024 on.
-        split = {kc.AUFENTHALTSERLAUBNIS[0] + "002000"}
+        split = {self._report_family_named(AUFENTHALTSERLAUBNIS)[0] + "002000"}
         continuing = [s for s in self.services_2023 if s.key not in withdrawn and s.key not in split]
         for service in continuing:
             service.status[2024] = service.status[2023]
         for service in continuing:
-            if service.department == "A 62" or service.family == kc.EINBUERGERUNG[1]:
+            if service.department == "A 62" or service.family == EINBUERGERUNG:
                 service.status[2024] = D
         moved = set()
         for source, target, count in MOVES:
@@ -364,7 +351,7 @@ class KreisDemo:
         new: list[Service] = []
         new += self._jagdschein_2024()
         new += self._aufenthaltserlaubnis_2024()
-        for prefix, name in kc.FOERDERPROGRAMME:
+        for prefix, name, _ in self.catalogue.foerderprogramme:
             for suffix, word in (("000000", ""), ("021000", " Bewilligung"), ("023000", " Auszahlung")):
                 new.append(Service(prefix + suffix, name + word, "A 80", ["5"], name, status={2024: U}))
         current = Counter(s.status[2024] for s in continuing + new)
@@ -378,7 +365,7 @@ class KreisDemo:
         assert totals == Counter(REPORT_2024), f"Statusverteilung 2024 nicht erreicht: {totals}"
 
     def _rename(self, continuing: list[Service]) -> None:
-        rewording = {" Bescheinigung": " Ausstellung einer Bescheinigung", " Auskunft": " Erteilung einer Auskunft"}
+        rewording = self.catalogue.renaming_2024
         renamed_families = set(self.rng.sample(sorted({s.family for s in continuing}), 12))
         for service in continuing:
             service.name_2024 = service.name
@@ -388,30 +375,21 @@ class KreisDemo:
                         service.name_2024 = service.name.replace(old, new)
 
     def _jagdschein_2024(self) -> list[Service]:
-        prefix, name, department = kc.JAGDSCHEIN
-        existing = {prefix + suffix for suffix, _ in kc.JAGDSCHEIN_2023}
-        verrichtungen = [
-            ("001", "Erteilung"),
-            ("002", "Verlängerung"),
-            ("012", "Ausstellung"),
-            ("003", "Änderung"),
-            ("014", "Meldung"),
-            ("007", "Anzeige"),
-            ("010", "Bescheinigung"),
-            ("005", "Widerruf"),
-        ]
+        prefix, name, department = self._report_family_named(JAGDSCHEIN)
+        existing = {s.key for s in self.services_2023 if s.family == name}
+        verrichtungen = self.catalogue.jagdschein_verrichtungen_2024
         result = []
         for code, word in verrichtungen:
             if prefix + code + "000" not in existing:
                 result.append(Service(prefix + code + "000", f"{name} {word}", department, ["2/3"], name))
         number = {code: 3 if code == "001" else 0 for code, _ in verrichtungen}
-        for detail in kc.JAGDSCHEIN_DETAILS:
+        for detail in self.catalogue.jagdschein_details_2024:
             for code, word in verrichtungen:
                 number[code] += 1
                 result.append(
                     Service(f"{prefix}{code}{number[code]:03d}", f"{name} {word} {detail}", department, ["2/3"], name)
                 )
-        target = 102 - len(kc.JAGDSCHEIN_2023)
+        target = 102 - len(existing)
         result = result[:target]
         assert len(result) == target
         for service in result:
@@ -419,8 +397,8 @@ class KreisDemo:
         return result
 
     def _aufenthaltserlaubnis_2024(self) -> list[Service]:
-        prefix, name, department = kc.AUFENTHALTSERLAUBNIS
-        purposes = kc.AUFENTHALTSERLAUBNIS_PURPOSES
+        prefix, name, department = self._report_family_named(AUFENTHALTSERLAUBNIS)
+        purposes = self.catalogue.aufenthalt_purposes_2024
         result = [
             Service(f"{prefix}002{n:03d}", f"{name} Verlängerung {purpose}", department, ["2/3"], name)
             for n, purpose in enumerate(purposes, start=1)
@@ -429,12 +407,7 @@ class KreisDemo:
             Service(f"{prefix}001{n:03d}", f"{name} Erteilung {purpose}", department, ["2/3"], name)
             for n, purpose in enumerate(purposes, start=4)
         ]
-        for code, word in (
-            ("003", "Änderung der Nebenbestimmungen"),
-            ("012", "Ausstellung"),
-            ("005", "Widerruf"),
-            ("004", "Rücknahme"),
-        ):
+        for code, word in self.catalogue.aufenthalt_verrichtungen_2024:
             result.append(Service(f"{prefix}{code}000", f"{name} {word}", department, ["2/3"], name))
             result += [
                 Service(f"{prefix}{code}{n:03d}", f"{name} {word} {purpose}", department, ["2/3"], name)
@@ -520,7 +493,7 @@ class KreisDemo:
         )
         SurveyRound.objects.filter(pk__in=[round_2023.pk, round_2024.pk]).update(is_closed=True)
         # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
-        open_round(self.org, 2025, version_2024, scale, deadline=datetime.date(2025, 6, 30))
+        open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline())
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
 
     def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:
@@ -539,7 +512,7 @@ class KreisDemo:
         links = []
         through = OzgLeistung.leika_entries.through
         for service in services:
-            ozg = self.ozg_by_name.get(OZG_FOR_FAMILY.get(service.family, service.family))
+            ozg = self.ozg_by_id.get(self.ozg_of_family.get(service.family))
             if ozg is not None:
                 links.append(through(ozgleistung=ozg, leikaentry=by_key[service.key]))
         through.objects.bulk_create(links)
@@ -562,19 +535,7 @@ class KreisDemo:
                     title=f"Digitalisierung {family}",
                     state=ProjectState.ABGESCHLOSSEN if finished else ProjectState.IN_UMSETZUNG,
                 )
-        named = [
-            ("A 53", "Digitales Gesundheitsamt 2025: webbasierte Fachanwendungen"),
-            ("A 53", "Chatbot für Anfragen an das Gesundheitsamt"),
-            ("A 33", "Videochat und digitale Vorsprache im Ausländeramt"),
-            ("A 33", "Self-Service-Terminals für Lichtbilder und Fingerabdrücke"),
-            ("A 33", "Digitalisierung der Ausländerakten"),
-            ("A 70", "Einführung einer Fachanwendung für das Umweltamt"),
-            ("A 12", "Formular- und Prozess-Software"),
-            ("A 12", "Serviceportal: Suchfunktion und Feedback"),
-            ("A 11", "Digitale Beihilfeanträge mit BeihilfeNRWplus"),
-            ("A 39", "Digitale Tierschutz- und Verbraucherbeschwerden"),
-        ]
-        for department, title in named:
+        for department, title in self.catalogue.named_projects_2024:
             projects[(2024, title)] = ITProject(
                 organisation=self.org,
                 department=self.departments[department],
@@ -582,24 +543,7 @@ class KreisDemo:
                 title=title,
                 state=ProjectState.IN_UMSETZUNG,
             )
-        themes = [
-            "Anbindung an das Dokumentenmanagementsystem",
-            "E-Payment im Serviceportal",
-            "Migration des Fachverfahrens",
-            "Scan-Dienstleistung für Eingangspost",
-            "Erneuerung der Hardware",
-            "Schnittstelle zum Serviceportal",
-            "Einführung der E-Akte",
-            "Online-Terminvereinbarung",
-            "Elektronische Signatur von Bescheiden",
-            "Digitaler Posteingang über das Bürgerpostfach",
-            "Videoberatung",
-            "Barrierefreie Formulare",
-            "Anbindung an das Unternehmenskonto",
-            "Digitale Aktenablage im Archiv",
-            "Mobile Arbeitsplätze für den Außendienst",
-            "Prozessanalyse und -optimierung",
-        ]
+        themes = self.catalogue.project_themes
         codes = sorted(self.departments)
         position = 0
         assert len(themes) * len(codes) >= IT_PROJECTS_2024, "zu wenige Projekttitel"
@@ -622,12 +566,9 @@ class KreisDemo:
 
     def _efa_offers(self) -> dict[str, EfaOffer]:
         offers = {}
-        for family, ozg_name in (
-            ("Einbürgerung", "Einbürgerung"),
-            ("Elterngeld", "Elterngeld"),
-            ("Unterhaltsvorschuss", "Unterhaltsvorschuss"),
-        ):
-            offers[family] = EfaOffer.objects.filter(ozg_leistung__name=ozg_name).order_by("pk").first()
+        for family in EFA_REUSE:
+            ozg_id = self.ozg_of_family[family]
+            offers[family] = EfaOffer.objects.filter(ozg_leistung__ozg_id=ozg_id).order_by("pk").first()
         return offers
 
     def _write_assessments(self, round_obj, services, entries, levels, projects, efa, confirmed):
@@ -646,7 +587,8 @@ class KreisDemo:
             )
             row.maturity_level = levels[_maturity_for(status, service, digit)]
             if status == K:
-                row.justification = kc.KEIN_POTENZIAL_REASONS[int(service.key[-3:]) % len(kc.KEIN_POTENZIAL_REASONS)]
+                reasons = self.catalogue.kein_potenzial_reasons
+                row.justification = reasons[int(service.key[-3:]) % len(reasons)]
             if status == U:
                 row.it_project = projects.get((year, service.family))
             offer = efa.get(service.family)
@@ -679,17 +621,17 @@ def _maturity_for(status: str, service: Service, digit: int) -> int:
 # --- Stadt Aachen ------------------------------------------------------------------------------------------------
 
 
-def _build_stadt_aachen(ozg_by_name: dict[str, OzgLeistung], log) -> None:
+def _build_stadt_aachen(ozg_by_id: dict[int, OzgLeistung], log) -> None:
     scale = MaturityScale.objects.get(code=reference.SCALE_KOMMUNAL_0_5)
     org, created = Organisation.objects.get_or_create(
-        regionalschluessel=STADT_AACHEN["regionalschluessel"],
-        defaults={"name": STADT_AACHEN["name"], "kind": STADT_AACHEN["kind"], "maturity_scale": scale},
+        regionalschluessel=STADT_AACHEN.regionalschluessel,
+        defaults={"name": STADT_AACHEN.name, "kind": STADT_AACHEN.kind, "maturity_scale": scale},
     )
     if not created:
         return
-    departments = [Department.objects.create(organisation=org, code=c, name=n) for c, n in STADT_DEPARTMENTS]
+    departments = [Department.objects.create(organisation=org, code=c, name=n) for c, n in data.stadt_departments()]
     rng = random.Random(SEED + 1)
-    municipal = sorted((o for o in ozg_by_name.values() if o.zustaendigkeit == "kommune"), key=lambda o: o.ozg_id)
+    municipal = sorted((o for o in ozg_by_id.values() if o.zustaendigkeit == "kommune"), key=lambda o: o.ozg_id)
     rng.shuffle(municipal)
     levels = {level.value: level for level in scale.levels.all()}
     plans = []
@@ -711,7 +653,7 @@ def _build_stadt_aachen(ozg_by_name: dict[str, OzgLeistung], log) -> None:
         OzgPlan(organisation=org, ozg_leistung=ozg, state=PlanState.NICHT_GEPLANT) for ozg in municipal[position:]
     ]
     OzgPlan.objects.bulk_create(plans)
-    _build_users(org, STADT_AACHEN["user_prefix"], departments)
+    _build_users(org, STADT_AACHEN.user_prefix, departments)
     log(f"{org}: {len(plans)} OZG-Planungen")
 
 
@@ -720,9 +662,9 @@ def _build_stadt_aachen(ozg_by_name: dict[str, OzgLeistung], log) -> None:
 
 def demo_usernames() -> list[str]:
     """Every account load_demo creates, for the README and the tests."""
-    names = ["admin", f"it.{STAEDTEREGION['user_prefix']}", f"it.{STADT_AACHEN['user_prefix']}"]
-    names += [_editor_name(STAEDTEREGION["user_prefix"], code) for code, *_ in kc.DEPARTMENTS]
-    names += [_editor_name(STADT_AACHEN["user_prefix"], code) for code, _ in STADT_DEPARTMENTS]
+    names = ["admin", f"it.{STAEDTEREGION.user_prefix}", f"it.{STADT_AACHEN.user_prefix}"]
+    names += [_editor_name(STAEDTEREGION.user_prefix, code) for code, *_ in data.kreis_catalogue().departments]
+    names += [_editor_name(STADT_AACHEN.user_prefix, code) for code, _ in data.stadt_departments()]
     return names
 
 

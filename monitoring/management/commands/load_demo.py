@@ -1,4 +1,4 @@
-"""`manage.py load_demo`: the demo data set (two organisations, their reports' figures, demo users)."""
+"""`manage.py load_demo`: the demo data set (two organisations, their figures, demo users) from fixtures/demo/."""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
