@@ -223,7 +223,23 @@ def key_and_name(entry) -> str:
     return f"{entry.key} {entry.name}" if entry else "–"
 
 
-class CrosswalkChangeTable(tables.Table):
+class CrosswalkTable(tables.Table):
+    """The crosswalk list of a version, in the order of its FilterSet; the caption names class and count."""
+
+    class Meta:
+        template_name = "django_tables2/kern.html"
+        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
+        orderable = False
+        page_field = "seite"
+        empty_text = "Keine Einträge."
+
+    def __init__(self, data, *, version, **kwargs):
+        super().__init__(data, **kwargs)
+        self.version = version
+        self.caption = ""
+
+
+class CrosswalkChangeTable(CrosswalkTable):
     """A class of the old side: what became of the predecessor's keys."""
 
     key = tables.Column(verbose_name="Schlüssel (alt)", accessor="entry__key")
@@ -231,23 +247,15 @@ class CrosswalkChangeTable(tables.Table):
     kind = tables.Column(verbose_name="Klasse", accessor="get_kind_display")
     successor = tables.Column(verbose_name="Nachfolger", empty_values=())
 
-    class Meta:
-        template_name = "django_tables2/kern.html"
-        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
-        orderable = False
-        page_field = "seite"
-        empty_text = "Keine Einträge."
-
     def __init__(self, data, *, version, **kwargs):
-        super().__init__(data, **kwargs)
+        super().__init__(data, version=version, **kwargs)
         self.columns["successor"].column.verbose_name = f"Nachfolger in {version.name}"
-        self.caption = ""
 
     def render_successor(self, record):
         return key_and_name(record.successor)
 
 
-class CrosswalkEntryTable(tables.Table):
+class CrosswalkEntryTable(CrosswalkTable):
     """The entries of the version, all or those of a class of the new side, with where they come from."""
 
     key = tables.Column(verbose_name="Schlüssel")
@@ -255,17 +263,6 @@ class CrosswalkEntryTable(tables.Table):
     kind = tables.Column(verbose_name="Art")
     change = tables.Column(verbose_name="Klasse", accessor="get_change_display", default="–")
     predecessor = tables.Column(verbose_name="Herkunft in der Vorversion", empty_values=())
-
-    class Meta:
-        template_name = "django_tables2/kern.html"
-        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
-        orderable = False
-        page_field = "seite"
-        empty_text = "Keine Einträge."
-
-    def __init__(self, data, *, version, **kwargs):
-        super().__init__(data, **kwargs)
-        self.caption = ""
 
     def render_predecessor(self, record):
         return key_and_name(record.predecessor)

@@ -85,6 +85,15 @@ class ListExport:
         return response
 
 
+def list_file(build: Callable[..., ListExport], request, kind: str, *args):
+    """The list that `build(request, *args)` describes as .xlsx or .csv, or a 400 naming the invalid filter."""
+    try:
+        export = build(request, *args)
+    except FilterInvalid as invalid:
+        return invalid.response()
+    return export.xlsx() if kind == "xlsx" else export.csv()
+
+
 def valid(filterset):
     if not filterset.is_valid():
         raise FilterInvalid(filterset)

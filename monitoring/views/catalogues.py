@@ -11,7 +11,7 @@ from leika.versions import class_counts
 
 from ..access import may_import_catalogues, visible_organisations
 from ..carryover import carry_over_report
-from ..exports.lists import FilterInvalid, crosswalk_export
+from ..exports.lists import crosswalk_export, list_file
 from ..filtersets import CrosswalkFilterSet
 from ..models import SurveyRound
 from ..tables import CrosswalkChangeTable, CrosswalkEntryTable, paginate
@@ -58,24 +58,16 @@ def crosswalk(request, pk):
     )
 
 
-def crosswalk_file(request, pk, kind: str):
-    try:
-        export = crosswalk_export(request, version_or_404(pk))
-    except FilterInvalid as invalid:
-        return invalid.response()
-    return export.xlsx() if kind == "xlsx" else export.csv()
-
-
 @login_required
 @require_GET
 def crosswalk_xlsx(request, pk):
-    return crosswalk_file(request, pk, "xlsx")
+    return list_file(crosswalk_export, request, "xlsx", version_or_404(pk))
 
 
 @login_required
 @require_GET
 def crosswalk_csv(request, pk):
-    return crosswalk_file(request, pk, "csv")
+    return list_file(crosswalk_export, request, "csv", version_or_404(pk))
 
 
 @login_required

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import is_it_office, readable_assessments, readable_questions, require_editable
 from ..detail import detail_context, readable_or_404
-from ..exports.lists import FilterInvalid, questions_export
+from ..exports.lists import list_file, questions_export
 from ..filtersets import QuestionFilterSet
 from ..forms import AnswerForm, QuestionForm
 from ..links import assessment_url
@@ -80,21 +80,13 @@ def questions(request):
     )
 
 
-def questions_file(request, kind: str):
-    try:
-        export = questions_export(request)
-    except FilterInvalid as invalid:
-        return invalid.response()
-    return export.xlsx() if kind == "xlsx" else export.csv()
-
-
 @login_required
 @require_GET
 def questions_xlsx(request):
-    return questions_file(request, "xlsx")
+    return list_file(questions_export, request, "xlsx")
 
 
 @login_required
 @require_GET
 def questions_csv(request):
-    return questions_file(request, "csv")
+    return list_file(questions_export, request, "csv")

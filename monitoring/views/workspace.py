@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ..access import editable_assessments, editable_departments, readable_assessments, require_editable
 from ..detail import current_values, detail_context, readable_or_404
 from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, shown_value
-from ..exports.lists import FilterInvalid, my_services_export
+from ..exports.lists import list_file, my_services_export
 from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
 from ..http import fragment_next, is_htmx, safe_next
@@ -67,6 +67,33 @@ def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
     data = data.copy()
     data[name] = str(version)
     return data
+
+
+def save_row(request, assessment, form, *, source: str, comment: str = ""):
+    """Save one row's valid form through the one write path: (saved, form, conflict).
+
+    Values the rules refuse come back as errors on the form. On a conflict nothing is written and the form is bound
+    again with the version now seen, so that saving again is a deliberate choice of the editor.
+    """
+    try:
+        apply_changes(
+            request.user,
+            [assessment.pk],
+            form.values(),
+            versions={assessment.pk: form.cleaned_data["version"]},
+            source=source,
+            comment=comment,
+        )
+    except EditRefused as refused:
+        if not isinstance(refused, EditConflict):
+            form.show_refusal(refused)
+            return False, form, None
+        conflict = refused.conflicts[0]
+        data = with_version(request.POST, form.add_prefix("version"), conflict.assessment.version)
+        form = type(form)(data, assessment=assessment, prefix=form.prefix)
+        form.is_valid()
+        return False, form, conflict
+    return True, form, None
 
 
 def services(count: int) -> str:
@@ -123,24 +150,16 @@ def my_services(request):
     )
 
 
-def my_services_file(request, kind: str):
-    try:
-        export = my_services_export(request)
-    except FilterInvalid as invalid:
-        return invalid.response()
-    return export.xlsx() if kind == "xlsx" else export.csv()
-
-
 @login_required
 @require_GET
 def my_services_xlsx(request):
-    return my_services_file(request, "xlsx")
+    return list_file(my_services_export, request, "xlsx")
 
 
 @login_required
 @require_GET
 def my_services_csv(request):
-    return my_services_file(request, "csv")
+    return list_file(my_services_export, request, "csv")
 
 
 @login_required
@@ -174,25 +193,10 @@ def assessment_detail(request, pk):
     form = AssessmentForm(request.POST, assessment=assessment)
     conflict = None
     if form.is_valid():
-        try:
-            apply_changes(
-                request.user,
-                [assessment.pk],
-                form.values(),
-                versions={assessment.pk: form.cleaned_data["version"]},
-                source=ChangeSource.PAGE,
-                comment=form.cleaned_data["comment"],
-            )
-        except EditRefused as refused:
-            if isinstance(refused, EditConflict):
-                conflict = refused.conflicts[0]
-                form = AssessmentForm(
-                    with_version(request.POST, "version", conflict.assessment.version), assessment=assessment
-                )
-                form.is_valid()
-            else:
-                form.show_refusal(refused)
-        else:
+        saved, form, conflict = save_row(
+            request, assessment, form, source=ChangeSource.PAGE, comment=form.cleaned_data["comment"]
+        )
+        if saved:
             messages.success(request, "Ihre Änderungen wurden gespeichert.")
             return redirect("assessment_detail", pk=assessment.pk)
     if conflict:
@@ -263,26 +267,8 @@ def assessment_row(request, pk):
     conflict = None
     label = f"{assessment.leika_entry.key} {assessment.leika_entry.name}"
     if form.is_valid():
-        try:
-            apply_changes(
-                request.user,
-                [assessment.pk],
-                form.values(),
-                versions={assessment.pk: form.cleaned_data["version"]},
-                source=ChangeSource.INLINE,
-            )
-        except EditRefused as refused:
-            if isinstance(refused, EditConflict):
-                conflict = refused.conflicts[0]
-                form = RowForm(
-                    with_version(request.POST, form.add_prefix("version"), conflict.assessment.version),
-                    assessment=assessment,
-                    prefix=row_prefix(assessment),
-                )
-                form.is_valid()
-            else:
-                form.show_refusal(refused)
-        else:
+        saved, form, conflict = save_row(request, assessment, form, source=ChangeSource.INLINE)
+        if saved:
             if is_htmx(request):
                 return row_response(request, pk, next_url=next_url, focus=True, status_text=f"Gespeichert: {label}")
             messages.success(request, f"Gespeichert: {label}")
