@@ -58,8 +58,10 @@ def leika_entry(version, number: int, name=None, **fields) -> LeikaEntry:
 
 
 def leika_entries(version, numbers, name="Leistung {}", **fields) -> list[LeikaEntry]:
-    """One entry per number; `name` is a pattern filled with the number."""
-    return [leika_entry(version, n, name.format(n), **fields) for n in numbers]
+    """One entry per number, in one INSERT; `name` is a pattern filled with the number."""
+    return LeikaEntry.objects.bulk_create(
+        LeikaEntry(version=version, key=leika_key(n), name=name.format(n), **fields) for n in numbers
+    )
 
 
 def scale(code="ozg-2-0") -> MaturityScale:
