@@ -52,7 +52,8 @@ def leika_key(number: int, group: int = 1) -> str:
     return f"99{group:03d}{number:03d}001000"
 
 
-def leika_entry(version, number: int, name=None, **fields) -> LeikaEntry:
+def leika_entry(version, number: int = 1, name=None, **fields) -> LeikaEntry:
+    """An entry keyed by `number` (see leika_key) unless `key` is given."""
     fields.setdefault("key", leika_key(number))
     return LeikaEntry.objects.create(version=version, name=name or f"Leistung {number}", **fields)
 
