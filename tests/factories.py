@@ -59,7 +59,7 @@ def leika_entry(version, number: int = 1, name=None, **fields) -> LeikaEntry:
 
 
 def leika_entries(version, numbers, name="Leistung {}", **fields) -> list[LeikaEntry]:
-    """One entry per number, in one INSERT; `name` is a pattern filled with the number."""
+    """One entry per number, in one INSERT (bypassing save()'s key check); `name` is filled with the number."""
     return LeikaEntry.objects.bulk_create(
         LeikaEntry(version=version, key=leika_key(n), name=name.format(n), **fields) for n in numbers
     )
