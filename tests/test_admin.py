@@ -4,8 +4,6 @@ Every page opens, search and autocomplete work, closed rounds stay read-only, an
 number of queries for few rows and for many.
 """
 
-from datetime import date
-
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -14,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from leika.crosswalk import Change
-from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
+from leika.models import CatalogueChange, LeikaEntry
+from monitoring.choices import DepartmentRoleKind, OrganisationRole, Status
 from monitoring.editing import apply_changes
 from monitoring.models import (
     Assessment,
@@ -32,6 +30,7 @@ from monitoring.models import (
 )
 from ozg.choices import EfaKind, LageKind, Land, Zustaendigkeit
 from ozg.models import EfaOffer, Lage, MaturityScale, OzgLeistung, Themenfeld
+from tests import factories
 
 APP_LABELS = ("leika", "ozg", "monitoring")
 
@@ -46,42 +45,27 @@ def admin_url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-def leika_key(number: int) -> str:
-    """Distinct 14-digit keys of kind LOV: prefix 99, group 001, object, Verrichtung 001, detail 000."""
-    return f"99001{number:03d}001000"
-
-
 def make_entries(version, start: int, count: int) -> list[LeikaEntry]:
-    return [
-        LeikaEntry.objects.create(version=version, key=leika_key(n), name=f"Leistung Nummer {n}", typisierung=["5"])
-        for n in range(start, start + count)
-    ]
+    return factories.leika_entries(version, range(start, start + count), "Leistung Nummer {}", typisierung=["5"])
 
 
 def make_assessments(round_obj, department, entries) -> list[Assessment]:
-    return [Assessment.objects.create(round=round_obj, leika_entry=entry, department=department) for entry in entries]
+    return [factories.assessment(round_obj, entry, department) for entry in entries]
 
 
 @pytest.fixture
 def data(admin_user):
     """An organisation with an open round (2024), a closed one (2023) and one of everything else."""
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=date(2024, 1, 1), source="FIM-Portal")
+    version = factories.catalogue_version(source="FIM-Portal")
     entries = make_entries(version, 1, 3)
     lo_entry = LeikaEntry.objects.create(version=version, key="99123456000000", name="Wohngeld", name2="Mietzuschuss")
-    successor = CatalogueVersion.objects.create(
-        name="LeiKa 2025", valid_from=date(2025, 1, 1), source="FIM-Portal", predecessor=version
-    )
+    successor = factories.catalogue_version("LeiKa 2025", 2025, source="FIM-Portal", predecessor=version)
     CatalogueChange.objects.create(version=successor, entry=entries[0], kind=Change.ENTFALLEN)
-    scale = MaturityScale.objects.get(code="ozg-2-0")
+    scale = factories.scale()
     level = scale.levels.order_by("value").last()
-    organisation = Organisation.objects.create(
-        name="Musterstadt",
-        kind=OrganisationKind.KREISFREIE_STADT,
-        regionalschluessel="051110000000",
-        maturity_scale=scale,
-    )
-    department = Department.objects.create(organisation=organisation, code="A 12", name="Bürgeramt")
-    Department.objects.create(organisation=organisation, code="A 12.1", name="Meldewesen", parent=department)
+    organisation = factories.organisation(maturity_scale=scale)
+    department = factories.department(organisation)
+    factories.department(organisation, "A 12.1", "Meldewesen", parent=department)
     project = ITProject.objects.create(organisation=organisation, department=department, title="E-Akte", year=2024)
     Membership.objects.create(user=admin_user, organisation=organisation, role=OrganisationRole.IT_STEUERUNG)
     DepartmentRole.objects.create(user=admin_user, department=department, role=DepartmentRoleKind.BEARBEITUNG)
@@ -103,21 +87,15 @@ def data(admin_user):
     )
     OzgPlan.objects.create(organisation=organisation, ozg_leistung=leistung, target_quarter="2025-Q1")
 
-    open_round = SurveyRound.objects.create(
-        organisation=organisation, year=2024, catalogue_version=version, maturity_scale=scale
-    )
+    open_round = factories.survey_round(organisation, 2024, version=version)
     open_assessments = make_assessments(open_round, department, entries)
     Assessment.objects.filter(pk=open_assessments[0].pk).update(
         status=Status.DIGITAL, maturity_level=level, efa_offer=offer, it_project=project
     )
 
-    closed_round = SurveyRound.objects.create(
-        organisation=organisation, year=2023, catalogue_version=version, maturity_scale=scale
-    )
-    closed_assessment = Assessment.objects.create(
-        round=closed_round, leika_entry=lo_entry, department=department, status=Status.PDF, it_project=project
-    )
-    SurveyRound.objects.filter(pk=closed_round.pk).update(is_closed=True)
+    closed_round = factories.survey_round(organisation, 2023, version=version)
+    closed_assessment = factories.assessment(closed_round, lo_entry, department, status=Status.PDF, it_project=project)
+    factories.close(closed_round)
     apply_changes(admin_user, [open_assessments[1]], {"status": Status.PDF}, comment="Formular online")
     Question.objects.create(assessment=open_assessments[1], text="Gibt es schon ein Formular?", asked_by=admin_user)
     TablePreference.objects.create(user=admin_user, table="meine_leistungen", columns=["key", "name"])
@@ -227,7 +205,7 @@ def test_ozg_leistung_search_finds_by_ozg_id(admin_client, data):
 
 
 def test_assessment_search_finds_row_by_key(admin_client, data):
-    response = admin_client.get(admin_url(Assessment, "changelist"), {"q": leika_key(2)})
+    response = admin_client.get(admin_url(Assessment, "changelist"), {"q": factories.leika_key(2)})
     assert list(response.context["cl"].result_list) == [data["open_assessments"][1]]
 
 
@@ -525,7 +503,7 @@ def test_deleting_a_project_of_open_rounds_only_works(admin_client, data):
 
 
 def test_deleting_a_user_who_confirmed_a_closed_round_is_refused(admin_client, data, django_user_model):
-    confirmer = django_user_model.objects.create_user("sr.a62", password="x")
+    confirmer = factories.person("sr.a62")
     SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=False)
     Assessment.objects.filter(pk=data["closed_assessment"].pk).update(confirmed_by=confirmer)
     SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=True)
@@ -536,7 +514,7 @@ def test_deleting_a_user_who_confirmed_a_closed_round_is_refused(admin_client, d
 
 
 def test_a_user_without_closed_round_references_can_be_deleted(admin_client, django_user_model):
-    user = django_user_model.objects.create_user("sr.a99", password="x")
+    user = factories.person("sr.a99")
     admin_client.post(reverse("admin:accounts_user_delete", args=[user.pk]), {"post": "yes"})
     assert not django_user_model.objects.filter(pk=user.pk).exists()
 

@@ -10,9 +10,9 @@ from leika.catalogue import create_version
 from leika.crosswalk import Change
 from leika.models import CatalogueVersion, LeikaEntry
 from monitoring.carryover import carry_over_report, open_round
-from monitoring.choices import Channel, OrganisationKind, Status
-from monitoring.models import Assessment, Department, Organisation, SurveyRound
-from ozg.models import MaturityScale
+from monitoring.choices import Channel, Status
+from monitoring.models import Assessment, SurveyRound
+from tests import factories
 
 from .test_import_commands import V1, V2
 
@@ -41,26 +41,24 @@ def make_version(name, year, rows, predecessor=None, mapping=None):
 
 @pytest.fixture
 def world():
-    scale = MaturityScale.objects.get(code="ozg-1-1")
-    levels = {level.value: level for level in scale.levels.all()}
-    org = Organisation.objects.create(
-        name="Kreis Muster", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
-    )
-    department = Department.objects.create(organisation=org, code="A 32", name="Ordnungsamt")
+    scale = factories.scale("ozg-1-1")
+    levels = factories.levels(scale)
+    org = factories.kreis()
+    department = factories.department(org, "A 32", "Ordnungsamt")
     v2023, entries = make_version("2023", 2023, V1)
     v2024, _ = make_version("2024", 2024, V2, predecessor=v2023, mapping=MAPPING)
-    round_2023 = SurveyRound.objects.create(organisation=org, year=2023, catalogue_version=v2023, maturity_scale=scale)
+    round_2023 = factories.survey_round(org, 2023, version=v2023, maturity_scale=scale)
     for key, (status, level) in VALUES_2023.items():
-        Assessment.objects.create(
-            round=round_2023,
-            leika_entry=entries[key],
-            department=department,
+        factories.assessment(
+            round_2023,
+            entries[key],
+            department,
             status=status,
             maturity_level=levels[level],
             channel=Channel.OWN_PORTAL if status == Status.DIGITAL else "",
             confirmed_at=datetime.datetime(2023, 4, 1, tzinfo=datetime.UTC),
         )
-    SurveyRound.objects.filter(pk=round_2023.pk).update(is_closed=True)
+    factories.close(round_2023)
     new_round = open_round(org, 2024, v2024)
     return {"org": org, "round": new_round, "previous": round_2023, "v2023": v2023, "v2024": v2024}
 

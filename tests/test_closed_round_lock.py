@@ -7,7 +7,6 @@ IntegrityError. SQLite has no delete trigger by design, so there a raw DELETE is
 
 import json
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from django.core import serializers
@@ -15,11 +14,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import OrganisationKind, Status
-from monitoring.models import Assessment, ClosedRoundError, Department, ITProject, Organisation, SurveyRound
-from ozg.models import MaturityScale
+from leika.models import LeikaEntry
+from monitoring.choices import Status
+from monitoring.models import Assessment, ClosedRoundError, Department, ITProject, SurveyRound
 from ozg.reference import SCALE_OZG_2_0
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -44,36 +43,24 @@ class World:
 @pytest.fixture
 def world():
     """Musterstadt with an open round 2024 and a closed round 2023, one assessment in each."""
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=date(2024, 1, 1))
-    entries = [
-        LeikaEntry.objects.create(version=version, key=f"99001{n:03d}001000", name=f"Leistung {n}") for n in range(1, 5)
-    ]
-    scale = MaturityScale.objects.get(code=SCALE_OZG_2_0)
-    organisation = Organisation.objects.create(
-        name="Musterstadt", kind=OrganisationKind.KREISFREIE_STADT, regionalschluessel="051110000000"
-    )
-    department = Department.objects.create(organisation=organisation, code="A 12", name="Bürgeramt")
-    project = ITProject.objects.create(organisation=organisation, title="E-Akte", year=2023)
-    open_round = SurveyRound.objects.create(
-        organisation=organisation, year=2024, catalogue_version=version, maturity_scale=scale
-    )
-    closed_round = SurveyRound.objects.create(
-        organisation=organisation, year=2023, catalogue_version=version, maturity_scale=scale
-    )
-    open_assessment = Assessment.objects.create(
-        round=open_round, leika_entry=entries[1], department=department, status=Status.ANALOG
-    )
-    closed_assessment = Assessment.objects.create(
-        round=closed_round,
-        leika_entry=entries[0],
-        department=department,
+    version = factories.catalogue_version()
+    entries = factories.leika_entries(version, range(1, 5))
+    scale = factories.scale(SCALE_OZG_2_0)
+    department = factories.department(factories.organisation())
+    project = ITProject.objects.create(organisation=department.organisation, title="E-Akte", year=2023)
+    open_round = factories.survey_round(department.organisation, 2024, version=version, maturity_scale=scale)
+    closed_round = factories.survey_round(department.organisation, 2023, version=version, maturity_scale=scale)
+    open_assessment = factories.assessment(open_round, entries[1], department, status=Status.ANALOG)
+    closed_assessment = factories.assessment(
+        closed_round,
+        entries[0],
+        department,
         status=Status.PROJEKT,
         maturity_level=scale.levels.get(value=2),
         it_project=project,
         justification="Onlinedienst in Arbeit",
     )
-    closed_round.is_closed = True
-    closed_round.save()
+    factories.close(closed_round)
     return World(entries, department, project, open_round, closed_round, open_assessment, closed_assessment)
 
 

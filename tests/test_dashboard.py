@@ -10,7 +10,6 @@ from io import StringIO
 
 import openpyxl
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -18,10 +17,11 @@ from django.urls import reverse
 
 from leika.models import LeikaEntry
 from monitoring import dashboard as figures
-from monitoring.choices import Channel, OrganisationRole, Status
-from monitoring.models import Assessment, Membership, Organisation, SurveyRound
+from monitoring.choices import Channel, Status
+from monitoring.models import Assessment, Organisation, SurveyRound
 from monitoring.yoy import AUFGETEILT, AUSDIFFERENZIERT, ENTFALLEN, NEU, ZUSAMMENGELEGT, compare, consecutive
 
+from . import factories
 from .test_carry_over import world  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +101,7 @@ def test_departments_table_counts_share_and_links_to_the_list(edited, client):
     assert row.values[7] == 14.1  # 4/11 − 2/9, in percentage points from the exact shares
     link = row.cells[3].link
     assert f"runde={edited['round'].pk}" in link and "status=digital" in link
-    user = get_user_model().objects.create_superuser("root", password="pw")
-    client.force_login(user)
+    client.force_login(factories.superuser())
     for cell in row.cells[:6]:
         response = client.get(cell.link)
         assert response.context["table"].paginator.count == cell.value, cell.link
@@ -166,9 +165,7 @@ def numeric(text: str) -> str:
 
 @pytest.fixture
 def it_office(edited):
-    user = get_user_model().objects.create_user("it", password="pw")
-    Membership.objects.create(user=user, organisation=edited["org"], role=OrganisationRole.IT_STEUERUNG)
-    return user
+    return factories.it_office(edited["org"])
 
 
 def test_every_table_shows_its_method_note_and_the_workbook_matches_the_page(edited, it_office, client):
@@ -243,8 +240,7 @@ def test_the_committee_workbook_survives_libreoffice(edited, it_office, client, 
 
 
 def test_dashboard_is_for_members_of_the_organisation_only(edited, client):
-    outsider = get_user_model().objects.create_user("other", password="pw")
-    client.force_login(outsider)
+    client.force_login(factories.person("other"))
     assert client.get(dashboard_url(edited["org"])).status_code == 404
     assert client.get(reverse("dashboard_xlsx", args=[edited["org"].pk])).status_code == 404
     assert client.get(reverse("dashboard_print", args=[edited["org"].pk])).status_code == 404

@@ -1,6 +1,5 @@
 """The one write path for assessment values: rules, version check, history; and the paths that use it."""
 
-import datetime
 import io
 
 import openpyxl
@@ -12,53 +11,38 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import Channel, OrganisationKind, Status
+from leika.models import LeikaEntry
+from monitoring.choices import Channel, Status
 from monitoring.editing import EditConflict, RowsInvalid, apply_changes
 from monitoring.models import (
     Assessment,
     AssessmentChange,
     ChangeSource,
     ClosedRoundError,
-    Department,
     ITProject,
-    Organisation,
     SurveyRound,
 )
-from ozg.models import MaturityScale
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(django_user_model):
-    scale = MaturityScale.objects.get(code="ozg-1-1")
-    other_scale = MaturityScale.objects.get(code="ozg-2-0")
-    org = Organisation.objects.create(
-        name="Kreis Muster", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
-    )
-    other_org = Organisation.objects.create(
-        name="Stadt Anders", kind=OrganisationKind.KREISFREIE_STADT, regionalschluessel="051110000000"
-    )
-    department = Department.objects.create(organisation=org, code="A 32", name="Ordnungsamt")
-    version = CatalogueVersion.objects.create(name="2024", valid_from=datetime.date(2024, 1, 1))
-    round_obj = SurveyRound.objects.create(organisation=org, year=2024, catalogue_version=version, maturity_scale=scale)
-    rows = [
-        Assessment.objects.create(
-            round=round_obj,
-            leika_entry=LeikaEntry.objects.create(version=version, key=f"99{n:03d}001000000", name=f"Leistung {n}"),
-            department=department,
-            status=Status.ANALOG,
-        )
-        for n in range(1, 6)
-    ]
+def world():
+    scale = factories.scale("ozg-1-1")
+    org = factories.kreis()
+    other_org = factories.organisation("Stadt Anders")
+    department = factories.department(org, "A 32", "Ordnungsamt")
+    version = factories.catalogue_version("2024")
+    round_obj = factories.survey_round(org, 2024, version=version, maturity_scale=scale)
+    entries = [factories.leika_entry(version, n, key=f"99{n:03d}001000000") for n in range(1, 6)]
     return {
-        "anna": django_user_model.objects.create_user("anna", first_name="Anna", last_name="Alt", password="x"),
-        "bert": django_user_model.objects.create_user("bert", password="x"),
-        "rows": rows,
+        "anna": factories.person("anna", first_name="Anna", last_name="Alt"),
+        "bert": factories.person("bert"),
+        "rows": [factories.assessment(round_obj, entry, department, status=Status.ANALOG) for entry in entries],
         "round": round_obj,
-        "level": {level.value: level for level in scale.levels.all()},
-        "foreign_level": other_scale.levels.get(value=1),
+        "level": factories.levels(scale),
+        "foreign_level": factories.scale("ozg-2-0").levels.get(value=1),
         "foreign_project": ITProject.objects.create(organisation=other_org, title="Fremd", year=2024),
         "department": department,
         "org": org,

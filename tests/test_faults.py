@@ -151,10 +151,9 @@ def postgres(request):
 
 
 WORLD = """
-from tests.test_workspace import World
-from django.contrib.auth import get_user_model
+from tests.factories import workspace_world
 from monitoring.models import Assessment, AssessmentChange
-world = World(get_user_model())
+world = workspace_world()
 row = world.rows[0]
 print(json.dumps({"row": row.pk, "version": row.version, "editor": world.editor.pk, "editor2": world.editor2.pk}))
 """

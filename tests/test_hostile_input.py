@@ -16,8 +16,9 @@ from django.urls import reverse
 from leika.models import CatalogueVersion
 from monitoring.models import Question, SurveyRound
 
+from . import factories
+from .helpers import HTMX, detail_form_data, row_form_data, state
 from .test_import_commands import V1, fim_csv
-from .test_workspace import HTMX, World, detail_form_data, row_form_data, state
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +31,8 @@ MALFORMED_NUMBERS = ["abc", "-1", "0", "1.5", HUGE_INT, "1e9", "", "٣"]
 
 
 @pytest.fixture
-def world(django_user_model):
-    return World(django_user_model)
+def world():
+    return factories.workspace_world()
 
 
 def assert_shown_as_text(response):

@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import OrganisationKind, OrganisationRole, Status
-from monitoring.models import Assessment, Department, Membership, Organisation, SurveyRound
+from monitoring.choices import Status
+from monitoring.models import Assessment, Department, SurveyRound
 from ozg.models import MaturityScale
+from tests import factories
 
 from .test_import_commands import V1, V2, fim_csv, snapshot
 
@@ -18,14 +19,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def it_office(django_user_model, settings, tmp_path):
+def it_office(settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
-    org = Organisation.objects.create(
-        name="Kreis Muster", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
-    )
-    user = django_user_model.objects.create_user("it", password="x")
-    Membership.objects.create(user=user, organisation=org, role=OrganisationRole.IT_STEUERUNG)
-    return user, org
+    org = factories.kreis()
+    return factories.it_office(org), org
 
 
 def upload(client, content: bytes, name="katalog.csv", **fields):
@@ -38,11 +35,9 @@ def test_anonymous_visitors_are_sent_to_login(client):
     assert response.status_code == 302 and "/anmelden/" in response["Location"]
 
 
-def test_staff_without_the_it_office_role_may_not_import(client, django_user_model, it_office):
+def test_staff_without_the_it_office_role_may_not_import(client, it_office):
     _, org = it_office
-    editor = django_user_model.objects.create_user("editor", password="x")
-    Membership.objects.create(user=editor, organisation=org, role=OrganisationRole.MITARBEIT)
-    client.force_login(editor)
+    client.force_login(factories.person("editor", org))
     assert client.get(reverse("import_start")).status_code == 403
     assert upload(client, fim_csv(V1)).status_code == 403
     assert CatalogueVersion.objects.count() == 0

@@ -23,7 +23,9 @@ from monitoring.exports.lists import MY_SERVICES_HEADER as HEADER
 from monitoring.exports.workbooks import neutralise, report_workbook, sheet_name
 from monitoring.models import Assessment, ITProject
 from monitoring.report_tables import DELTA, PERCENT, TEXT, Cell, Method, ReportTable, Row
-from tests.test_workspace import World, key, keys_listed, login
+from tests import factories
+from tests.factories import leika_key as key
+from tests.helpers import keys_listed, login
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +35,8 @@ STATUSES = [Status.ANALOG, Status.PDF, Status.DIGITAL]
 
 
 @pytest.fixture
-def world(django_user_model):
-    return World(django_user_model)
+def world():
+    return factories.workspace_world()
 
 
 def add_rows(world, count: int, *, start: int = 100, department=None) -> list[Assessment]:

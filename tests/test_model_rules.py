@@ -4,7 +4,6 @@ full_clean() reports a rule under its field name in German; Assessment.save() en
 """
 
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,6 +13,7 @@ from monitoring.choices import OrganisationKind, PlanState, Status
 from monitoring.models import Assessment, Department, ITProject, Organisation, OzgPlan, SurveyRound
 from ozg.models import MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 from ozg.reference import SCALE_BERLIN, SCALE_KOMMUNAL_0_5, SCALE_OZG_2_0
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -45,38 +45,29 @@ class World:
 
 @pytest.fixture
 def world():
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=date(2024, 1, 1))
-    later_version = CatalogueVersion.objects.create(name="LeiKa 2025", valid_from=date(2025, 1, 1))
-    scale = MaturityScale.objects.get(code=SCALE_OZG_2_0)
-    organisation = Organisation.objects.create(
-        name="Musterstadt",
-        kind=OrganisationKind.KREISFREIE_STADT,
-        regionalschluessel="051110000000",
-        maturity_scale=scale,
-    )
-    other_organisation = Organisation.objects.create(
-        name="Nachbarkreis", kind=OrganisationKind.KREIS, regionalschluessel="051160000000"
-    )
-    department = Department.objects.create(organisation=organisation, code="A 12", name="Bürgeramt")
-    other_department = Department.objects.create(organisation=other_organisation, code="A 12", name="Bürgeramt")
+    version = factories.catalogue_version()
+    later_version = factories.catalogue_version("LeiKa 2025", 2025)
+    scale = factories.scale(SCALE_OZG_2_0)
+    organisation = factories.organisation(maturity_scale=scale)
+    other_organisation = factories.kreis("Nachbarkreis", regionalschluessel="051160000000")
+    department = factories.department(organisation)
+    other_department = factories.department(other_organisation)
     return World(
         version=version,
         later_version=later_version,
-        entry=LeikaEntry.objects.create(version=version, key="99123456000000", name="Wohngeld"),
-        other_entry=LeikaEntry.objects.create(version=version, key="99123457000000", name="Elterngeld"),
-        later_entry=LeikaEntry.objects.create(version=later_version, key="99123456000000", name="Wohngeld"),
+        entry=factories.leika_entry(version, name="Wohngeld", key="99123456000000"),
+        other_entry=factories.leika_entry(version, name="Elterngeld", key="99123457000000"),
+        later_entry=factories.leika_entry(later_version, name="Wohngeld", key="99123456000000"),
         scale=scale,
         level=scale.levels.get(value=3),
-        other_scale_level=MaturityScale.objects.get(code=SCALE_KOMMUNAL_0_5).levels.get(value=3),
+        other_scale_level=factories.scale(SCALE_KOMMUNAL_0_5).levels.get(value=3),
         organisation=organisation,
         other_organisation=other_organisation,
         department=department,
         other_department=other_department,
         project=ITProject.objects.create(organisation=organisation, department=department, title="E-Akte", year=2024),
         other_project=ITProject.objects.create(organisation=other_organisation, title="Bürgerportal", year=2024),
-        round=SurveyRound.objects.create(
-            organisation=organisation, year=2024, catalogue_version=version, maturity_scale=scale
-        ),
+        round=factories.survey_round(organisation, 2024, version=version),
         leistung=OzgLeistung.objects.create(
             ozg_id=10034, name="Wohngeld", themenfeld=Themenfeld.objects.get(name="Bauen & Wohnen")
         ),

@@ -15,8 +15,10 @@ from leika.crosswalk import Change
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
 from monitoring.exports.lists import ENTRY_COLUMNS, OLD_SIDE_COLUMNS, QUESTION_HEADER
 from monitoring.models import Question
+from tests import factories
+from tests.factories import leika_key as key
+from tests.helpers import login
 from tests.test_list_exports import csv_rows, workbook_of
-from tests.test_workspace import World, key, login
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +28,8 @@ TEXT_COLUMN = QUESTION_HEADER.index("Rückfrage")
 
 
 @pytest.fixture
-def world(django_user_model):
-    return World(django_user_model)
+def world():
+    return factories.workspace_world()
 
 
 def rows_of(workbook, sheet: str) -> list[tuple]:

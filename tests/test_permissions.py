@@ -5,26 +5,19 @@ may not change (or a closed round) → 403. A refused POST writes nothing: every
 writable tables before and after.
 """
 
-import datetime
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
+from leika.models import LeikaEntry
+from monitoring.choices import Status
 from monitoring.models import (
     Assessment,
     AssessmentChange,
-    Department,
-    DepartmentRole,
-    Membership,
-    Organisation,
     Question,
     SurveyRound,
     TablePreference,
 )
-from ozg.models import MaturityScale
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -35,51 +28,35 @@ REFUSED_FORM = "form"  # 200: the form is shown again with a German error, nothi
 
 @pytest.fixture
 def world():
-    users = get_user_model().objects
-    scale = MaturityScale.objects.get(code="ozg-1-1")
-    org = Organisation.objects.create(
-        name="Kreis Muster", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
-    )
-    other_org = Organisation.objects.create(
-        name="Stadt Anders", kind=OrganisationKind.KREISFREIE_STADT, regionalschluessel="051110000000"
-    )
-    dept_a = Department.objects.create(organisation=org, code="A 32", name="Ordnungsamt")
-    dept_b = Department.objects.create(organisation=org, code="A 50", name="Sozialamt")
-    Department.objects.create(organisation=other_org, code="FB 32", name="Ordnung")
-    v2023 = CatalogueVersion.objects.create(name="2023", valid_from=datetime.date(2023, 1, 1))
-    v2024 = CatalogueVersion.objects.create(name="2024", valid_from=datetime.date(2024, 1, 1), predecessor=v2023)
-    v2025 = CatalogueVersion.objects.create(name="2025", valid_from=datetime.date(2025, 1, 1), predecessor=v2024)
-    closed_round = SurveyRound.objects.create(
-        organisation=org, year=2023, catalogue_version=v2023, maturity_scale=scale
-    )
-    open_round = SurveyRound.objects.create(organisation=org, year=2024, catalogue_version=v2024, maturity_scale=scale)
+    org = factories.kreis()
+    other_org = factories.organisation("Stadt Anders")
+    dept_a = factories.department(org, "A 32", "Ordnungsamt")
+    dept_b = factories.department(org, "A 50", "Sozialamt")
+    factories.department(other_org, "FB 32", "Ordnung")
+    v2023 = factories.catalogue_version("2023", 2023)
+    v2024 = factories.catalogue_version("2024", 2024, predecessor=v2023)
+    v2025 = factories.catalogue_version("2025", 2025, predecessor=v2024)
+    scale = factories.scale("ozg-1-1")
+    closed_round = factories.survey_round(org, 2023, version=v2023, maturity_scale=scale)
+    open_round = factories.survey_round(org, 2024, version=v2024, maturity_scale=scale)
 
     def assessment(round_obj, version, key, department):
         entry = LeikaEntry.objects.create(version=version, key=key, name=f"Leistung {key}")
-        return Assessment.objects.create(round=round_obj, leika_entry=entry, department=department, status=Status.PDF)
+        return factories.assessment(round_obj, entry, department, status=Status.PDF)
 
     closed_a = assessment(closed_round, v2023, "99001001000000", dept_a)
     a = assessment(open_round, v2024, "99001001000000", dept_a)
     b = assessment(open_round, v2024, "99002001000000", dept_b)
-    SurveyRound.objects.filter(pk=closed_round.pk).update(is_closed=True)
-
-    def member(name, organisation, role, department=None, department_role=None):
-        user = users.create_user(name)  # force_login needs no password; none to hash
-        Membership.objects.create(user=user, organisation=organisation, role=role)
-        if department:
-            DepartmentRole.objects.create(user=user, department=department, role=department_role)
-        return user
+    factories.close(closed_round)
 
     personas = {
         "anonym": None,
-        "bearbeitung": member("bearbeitung", org, OrganisationRole.MITARBEIT, dept_a, DepartmentRoleKind.BEARBEITUNG),
-        "lesen": member("lesen", org, OrganisationRole.MITARBEIT, dept_a, DepartmentRoleKind.LESEN),
-        "andere_einheit": member(
-            "andere_einheit", org, OrganisationRole.MITARBEIT, dept_b, DepartmentRoleKind.BEARBEITUNG
-        ),
-        "andere_it": member("andere_it", other_org, OrganisationRole.IT_STEUERUNG),
-        "it": member("it", org, OrganisationRole.IT_STEUERUNG),
-        "superuser": users.create_superuser("root", password=None),
+        "bearbeitung": factories.editor(dept_a, "bearbeitung"),
+        "lesen": factories.reader(dept_a, "lesen"),
+        "andere_einheit": factories.editor(dept_b, "andere_einheit"),
+        "andere_it": factories.it_office(other_org, "andere_it"),
+        "it": factories.it_office(org, "it"),
+        "superuser": factories.superuser(),
     }
     question = Question.objects.create(assessment=a, text="Gibt es ein Formular?", asked_by=personas["it"])
     return {

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
+from leika.models import LeikaEntry
+from monitoring.choices import Status
 from monitoring.editing import apply_changes
 from monitoring.links import assessment_url, my_services_url
 from monitoring.models import (
@@ -18,13 +18,11 @@ from monitoring.models import (
     ChangeSource,
     ClosedRoundError,
     Department,
-    DepartmentRole,
-    Membership,
     Organisation,
     SurveyRound,
 )
 from monitoring.progress import Progress
-from ozg.models import MaturityScale
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -38,68 +36,43 @@ ROWS = {
 
 
 def make_entries(version, start: int, count: int) -> list[LeikaEntry]:
-    return LeikaEntry.objects.bulk_create(
-        LeikaEntry(version=version, key=f"99001{n:03d}001000", name=f"Leistung Nummer {n}", typisierung=["5"])
-        for n in range(start, start + count)
-    )
-
-
-def make_user(django_user_model, name, organisation, org_role=OrganisationRole.MITARBEIT, departments=()):
-    user = django_user_model.objects.create_user(name, password="x")
-    Membership.objects.create(user=user, organisation=organisation, role=org_role)
-    for department, role in departments:
-        DepartmentRole.objects.create(user=user, department=department, role=role)
-    return user
+    return factories.leika_entries(version, range(start, start + count), "Leistung Nummer {}", typisierung=["5"])
 
 
 @pytest.fixture
-def world(django_user_model):
+def world():
     """Musterstadt with three departments and an open 2024 round, a neighbour organisation, and the personas."""
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=datetime.date(2024, 1, 1))
-    scale = MaturityScale.objects.get(code="ozg-2-0")
-    org = Organisation.objects.create(
-        name="Musterstadt",
-        kind=OrganisationKind.KREISFREIE_STADT,
-        regionalschluessel="051110000000",
-        maturity_scale=scale,
-    )
-    other_org = Organisation.objects.create(
-        name="Kreis Nachbar", kind=OrganisationKind.KREIS, regionalschluessel="053340000001"
-    )
-    departments = {code: Department.objects.create(organisation=org, code=code, name=f"Amt {code}") for code in ROWS}
-    foreign_department = Department.objects.create(organisation=other_org, code="FB 1", name="Fremdamt")
-    round_2024 = SurveyRound.objects.create(
-        organisation=org, year=2024, catalogue_version=version, maturity_scale=scale
-    )
-    foreign_round = SurveyRound.objects.create(
-        organisation=other_org, year=2024, catalogue_version=version, maturity_scale=scale
-    )
+    version = factories.catalogue_version()
+    scale = factories.scale()
+    org = factories.organisation(maturity_scale=scale)
+    other_org = factories.kreis("Kreis Nachbar")
+    departments = {code: factories.department(org, code, f"Amt {code}") for code in ROWS}
+    foreign_department = factories.department(other_org, "FB 1", "Fremdamt")
+    round_2024 = factories.survey_round(org, 2024, version=version)
+    foreign_round = factories.survey_round(other_org, 2024, version=version)
     entries = iter(make_entries(version, 1, 20))
-    assessments = {}
-    for code, rows in ROWS.items():
-        assessments[code] = [
-            Assessment.objects.create(
-                round=round_2024,
-                leika_entry=next(entries),
-                department=departments[code],
+    assessments = {
+        code: [
+            factories.assessment(
+                round_2024,
+                next(entries),
+                departments[code],
                 status=status,
                 confirmed_at=CONFIRMED_AT if confirmed else None,
             )
             for status, confirmed in rows
         ]
-    foreign_assessment = Assessment.objects.create(
-        round=foreign_round, leika_entry=next(entries), department=foreign_department
-    )
-    a12 = departments["A 12"]
+        for code, rows in ROWS.items()
+    }
+    foreign_assessment = factories.assessment(foreign_round, next(entries), foreign_department)
+    people = factories.personas(departments["A 12"], departments["A 32"], other_org)
     users = {
-        "it": make_user(django_user_model, "it", org, OrganisationRole.IT_STEUERUNG),
-        "editor": make_user(django_user_model, "editor", org, departments=[(a12, DepartmentRoleKind.BEARBEITUNG)]),
-        "reader": make_user(django_user_model, "reader", org, departments=[(a12, DepartmentRoleKind.LESEN)]),
-        "other_editor": make_user(
-            django_user_model, "other_editor", org, departments=[(departments["A 32"], DepartmentRoleKind.BEARBEITUNG)]
-        ),
-        "foreign_it": make_user(django_user_model, "foreign_it", other_org, OrganisationRole.IT_STEUERUNG),
-        "superuser": django_user_model.objects.create_superuser("root", password="x"),
+        "it": people.it_office,
+        "editor": people.editor,
+        "reader": people.reader,
+        "other_editor": people.other_editor,
+        "foreign_it": people.foreign_it,
+        "superuser": people.superuser,
     }
     return {
         "version": version,

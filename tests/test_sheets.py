@@ -1,8 +1,8 @@
 """A department's Excel sheet for the open round: download, edit, upload, preview, apply.
 
-The world of tests/test_workspace.py: the Bürgeramt (A 12) has four rows in the open round 2024 and three in the closed
-round 2023, the Sozialamt (A 50) one; personas: editor and editor2 of A 12, a reader of A 12, an editor of A 50, the IT
-office, and the IT office of another organisation.
+The world of tests/factories.py's workspace_world(): the Bürgeramt (A 12) has four rows in the open round 2024
+and three in the closed round 2023, the Sozialamt (A 50) one; personas: editor and editor2 of A 12, a reader of
+A 12, an editor of A 50, the IT office, and the IT office of another organisation.
 """
 
 import io
@@ -16,7 +16,8 @@ from django.urls import reverse
 from monitoring.choices import Status
 from monitoring.editing import apply_changes
 from monitoring.models import Assessment, AssessmentChange, ChangeSource
-from tests.test_workspace import World, login, state
+from tests import factories
+from tests.helpers import login, state
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +25,8 @@ ID, VERSION, KEY, NAME, STATUS, LEVEL, EFA, CHANNEL, URL, PROJECT, JUSTIFICATION
 
 
 @pytest.fixture
-def world(django_user_model):
-    return World(django_user_model)
+def world():
+    return factories.workspace_world()
 
 
 def download_url(world, round_obj=None, department=None):

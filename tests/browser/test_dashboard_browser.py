@@ -1,11 +1,8 @@
 """The dashboard in the browser: accessible (axe), charts with text, a number leads to the list behind it, print."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from monitoring.choices import OrganisationRole
-from monitoring.models import Membership
-
+from .. import factories
 from ..test_carry_over import world  # noqa: F401 (fixture)
 from .conftest import assert_accessible, login
 
@@ -16,8 +13,7 @@ USERNAME, PASSWORD = "it.muster", "ein-langes-Kennwort-1"
 
 @pytest.fixture
 def it_office(world):  # noqa: F811
-    user = get_user_model().objects.create_user(USERNAME, password=PASSWORD)
-    Membership.objects.create(user=user, organisation=world["org"], role=OrganisationRole.IT_STEUERUNG)
+    factories.it_office(world["org"], USERNAME, password=PASSWORD)
     return world
 
 

@@ -1,17 +1,13 @@
 """The main pages pass axe-core without serious or critical violations, work with the keyboard, and load nothing
 from other servers; the barrier report form shows its errors at the field and sends one mail."""
 
-from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth import get_user_model
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import OrganisationKind, OrganisationRole, Status
-from monitoring.models import Assessment, Department, Membership, Organisation, SurveyRound
-from ozg.models import MaturityScale
+from monitoring.choices import Status
 
+from .. import factories
 from .conftest import assert_accessible, login
 
 # Browser tests need committed data (the live server runs in another thread); serialized_rollback restores the
@@ -25,20 +21,13 @@ PASSWORD = "ein-langes-Kennwort-1"
 @pytest.fixture
 def it_office():
     """An organisation with one open round of three assessments, and a user of its IT office."""
-    user = get_user_model().objects.create_user(USERNAME, password=PASSWORD)
-    scale = MaturityScale.objects.get(code="ozg-2-0")
-    organisation = Organisation.objects.create(
-        name="Musterkreis", kind=OrganisationKind.KREIS, regionalschluessel="053340000000", maturity_scale=scale
-    )
-    Membership.objects.create(user=user, organisation=organisation, role=OrganisationRole.IT_STEUERUNG)
-    department = Department.objects.create(organisation=organisation, code="A 32", name="Ordnungsamt")
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=date(2024, 1, 1), source="FIM-Portal")
-    round_2024 = SurveyRound.objects.create(
-        organisation=organisation, year=2024, catalogue_version=version, maturity_scale=scale
-    )
+    organisation = factories.kreis("Musterkreis", regionalschluessel="053340000000", maturity_scale=factories.scale())
+    user = factories.it_office(organisation, USERNAME, password=PASSWORD)
+    department = factories.department(organisation, "A 32", "Ordnungsamt")
+    version = factories.catalogue_version(source="FIM-Portal")
+    round_2024 = factories.survey_round(organisation, 2024, version=version)
     for number, status in enumerate([Status.ANALOG, Status.PDF, Status.DIGITAL], start=1):
-        entry = LeikaEntry.objects.create(version=version, key=f"99001{number:03d}001000", name=f"Leistung {number}")
-        Assessment.objects.create(round=round_2024, leika_entry=entry, department=department, status=status)
+        factories.assessment(round_2024, factories.leika_entry(version, number), department, status=status)
     return user
 
 

@@ -10,27 +10,20 @@ from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
+from monitoring.choices import Status
 from monitoring.editing import apply_changes
 from monitoring.models import (
     Assessment,
     AssessmentChange,
     ChangeSource,
-    Department,
-    DepartmentRole,
-    Membership,
-    Organisation,
     Question,
-    SurveyRound,
 )
-from ozg.models import MaturityScale
 
+from .. import factories
 from .conftest import assert_accessible, login
 
 # Committed data for the live server's thread; serialized_rollback restores the migrations' reference data.
@@ -63,70 +56,47 @@ SERVICES = [
 ]
 
 
-def leika_key(number: int) -> str:
-    return f"99032{number:03d}001000"
-
-
-def person(username, first_name, last_name, organisation, *, department=None, role=None, org_role=None):
-    user = get_user_model().objects.create_user(username, password=PASSWORD, first_name=first_name, last_name=last_name)
-    Membership.objects.create(user=user, organisation=organisation, role=org_role or OrganisationRole.MITARBEIT)
-    if department is not None:
-        DepartmentRole.objects.create(user=user, department=department, role=role)
-    return user
-
-
 @pytest.fixture
 def world(settings):
     """A Kreis with two departments, a closed round 2023, an open round 2024 of 20 services and four people."""
     # Logging in five times per test with the production hasher would cost seconds; the hash is not under test here.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    scale = MaturityScale.objects.get(code="ozg-2-0")
-    organisation = Organisation.objects.create(
-        name="Musterkreis", kind=OrganisationKind.KREIS, regionalschluessel="053340000000", maturity_scale=scale
-    )
+    scale = factories.scale()
+    organisation = factories.kreis("Musterkreis", regionalschluessel="053340000000", maturity_scale=scale)
     departments = {
-        "A": Department.objects.create(organisation=organisation, code="A 32", name="Ordnungsamt"),
-        "B": Department.objects.create(organisation=organisation, code="A 50", name="Sozialamt"),
+        "A": factories.department(organisation, "A 32", "Ordnungsamt"),
+        "B": factories.department(organisation, "A 50", "Sozialamt"),
     }
-    version = CatalogueVersion.objects.create(name="LeiKa 2024", valid_from=datetime.date(2023, 1, 1))
-    previous_round = SurveyRound.objects.create(
-        organisation=organisation, year=2023, catalogue_version=version, maturity_scale=scale
-    )
-    open_round = SurveyRound.objects.create(
-        organisation=organisation,
-        year=2024,
-        catalogue_version=version,
-        maturity_scale=scale,
-        deadline=timezone.localdate() - datetime.timedelta(days=7),
+    version = factories.catalogue_version(valid_from=datetime.date(2023, 1, 1))
+    previous_round = factories.survey_round(organisation, 2023, version=version)
+    open_round = factories.survey_round(
+        organisation, 2024, version=version, deadline=timezone.localdate() - datetime.timedelta(days=7)
     )
     rows, previous = {}, {}
     for number, (name, department, status, status_2023) in enumerate(SERVICES, start=1):
-        entry = LeikaEntry.objects.create(version=version, key=leika_key(number), name=name)
+        entry = factories.leika_entry(version, name=name, key=factories.leika_key(number, group=32))
         justification = "Nur vor Ort möglich." if status == Status.KEIN_POTENZIAL else ""
         source = None
         if status_2023 is not None:
-            source = Assessment.objects.create(
-                round=previous_round, leika_entry=entry, department=departments[department], status=status_2023
-            )
+            source = factories.assessment(previous_round, entry, departments[department], status=status_2023)
             previous[name] = source
-        rows[name] = Assessment.objects.create(
-            round=open_round,
-            leika_entry=entry,
-            department=departments[department],
+        rows[name] = factories.assessment(
+            open_round,
+            entry,
+            departments[department],
             status=status,
             justification=justification,
             carried_over_from=source,
         )
-    SurveyRound.objects.filter(pk=previous_round.pk).update(is_closed=True)
+    factories.close(previous_round)
 
-    it_office = person("i.steuer", "Iris", "Steuer", organisation, org_role=OrganisationRole.IT_STEUERUNG)
-    editor = person(
-        "e.muster", "Erika", "Muster", organisation, department=departments["A"], role=DepartmentRoleKind.BEARBEITUNG
-    )
-    editor2 = person(
-        "m.beispiel", "Max", "Beispiel", organisation, department=departments["A"], role=DepartmentRoleKind.BEARBEITUNG
-    )
-    reader = person("l.leser", "Lea", "Leser", organisation, department=departments["A"], role=DepartmentRoleKind.LESEN)
+    def named(first_name, last_name):
+        return {"password": PASSWORD, "first_name": first_name, "last_name": last_name}
+
+    it_office = factories.it_office(organisation, "i.steuer", **named("Iris", "Steuer"))
+    editor = factories.editor(departments["A"], "e.muster", **named("Erika", "Muster"))
+    editor2 = factories.editor(departments["A"], "m.beispiel", **named("Max", "Beispiel"))
+    reader = factories.reader(departments["A"], "l.leser", **named("Lea", "Leser"))
     return SimpleNamespace(
         organisation=organisation,
         department_a=departments["A"],

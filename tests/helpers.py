@@ -1,0 +1,58 @@
+"""Helpers of the tests that drive the workspace's views: log in, read the listed rows, fingerprint what a write
+touches, and fill in the detail and row forms as the browser would."""
+
+from monitoring.models import Assessment, AssessmentChange, Question
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def keys_listed(response) -> list[str]:
+    return [row.record.leika_entry.key for row in response.context["table"].paginated_rows]
+
+
+def state():
+    """Everything a write would touch, to show that refused requests write nothing."""
+    rows = Assessment.objects.order_by("pk").values_list(
+        "pk", "version", "status", "maturity_level", "justification", "confirmed_at"
+    )
+    return list(rows), AssessmentChange.objects.count(), list(Question.objects.values_list("pk", "answer"))
+
+
+def row_form_data(row, **values):
+    prefix = f"zeile-{row.pk}-"
+    data = {"status": row.status, "maturity_level": row.maturity_level_id or "", "justification": row.justification}
+    data.update(values)
+    data.setdefault("version", row.version)
+    return {prefix + name: "" if value is None else value for name, value in data.items()}
+
+
+def detail_form_data(row, **values):
+    data = {
+        "status": row.status,
+        "maturity_level": row.maturity_level_id or "",
+        "efa_kind": row.efa_kind,
+        "efa_offer": row.efa_offer_id or "",
+        "channel": row.channel,
+        "online_service_url": row.online_service_url,
+        "it_project": row.it_project_id or "",
+        "justification": row.justification,
+        "version": row.version,
+        "comment": "",
+    }
+    data.update(values)
+    return {name: "" if value is None else value for name, value in data.items()}
+
+
+def selection(*rows):
+    """The bulk form's checkbox values of `rows`: id and the version the list showed."""
+    return [f"{row.pk}:{row.version}" for row in rows]
+
+
+def records(response) -> list:
+    """The records of the page's django-tables2 table, in its order."""
+    return [row.record for row in response.context["table"].page]

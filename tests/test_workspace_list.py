@@ -1,0 +1,249 @@
+"""\"Meine Leistungen\" (my_services): which rows it lists, its filters, sorting, page sizes, the remembered
+columns (my_services_columns) and its query count.
+
+The world and its personas: workspace_world() in tests/factories.py.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from leika.models import LeikaEntry
+from monitoring.choices import Status
+from monitoring.models import Assessment, Question, TablePreference
+from ozg.models import OzgLeistung, Themenfeld
+from tests import factories
+from tests.factories import leika_key as key
+from tests.helpers import keys_listed, login
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return factories.workspace_world()
+
+
+def test_the_navigation_links_to_the_workspace(client, world):
+    content = login(client, world.editor).get(reverse("my_services")).content.decode()
+    assert 'href="/leistungen/" aria-current="page">Meine Leistungen' in content
+    assert 'href="/rueckfragen/"' in content
+
+
+# --- "Meine Leistungen" ----------------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_only_the_open_rows_of_the_own_department(client, world):
+    response = login(client, world.editor).get(reverse("my_services"))
+    assert response.status_code == 200
+    assert keys_listed(response) == [key(1), key(2), key(3), key(4)]
+
+
+def test_the_it_office_sees_every_department_of_its_organisation_only(client, world):
+    response = login(client, world.it_office).get(reverse("my_services"))
+    assert keys_listed(response) == [key(1), key(2), key(3), key(4), key(5)]
+    response = login(client, world.foreign_it).get(reverse("my_services"))
+    assert [row.record for row in response.context["table"].paginated_rows] == [world.foreign_row]
+
+
+def test_a_reader_sees_the_rows_without_selection_or_bulk_form(client, world):
+    response = login(client, world.reader).get(reverse("my_services"))
+    assert keys_listed(response) == [key(1), key(2), key(3), key(4)]
+    content = response.content.decode()
+    assert 'name="auswahl"' not in content
+    assert "sammelformular" not in content
+    assert "Bearbeiten<" not in content
+    assert response.context["bulk_form"] is None
+
+
+def test_the_list_shows_status_as_text_confirmation_questions_and_change(client, world):
+    response = login(client, world.editor).get(reverse("my_services"), {"q": "Bauantrag"})
+    content = response.content.decode()
+    assert '<span class="kern-label">Digital</span>' in content
+    cells = dict(response.context["table"].paginated_rows[0].items())
+    by_name = {column.name: str(value) for column, value in cells.items()}
+    assert by_name["confirmed"] == "Nein"
+    assert ">1<" in by_name["open_questions"]
+    assert by_name["changed"] == "Ja"
+    assert f'value="{world.rows[1].pk}:{world.rows[1].version}"' in by_name["selection"]
+
+
+def test_the_ozg_and_themenfeld_columns_show_the_linked_ozg_leistung(client, world):
+    TablePreference.objects.create(user=world.editor, table="meine_leistungen", columns=["ozg", "themenfeld"])
+    response = login(client, world.editor).get(reverse("my_services"), {"q": "Wohngeld"})
+    content = response.content.decode()
+    assert "10034 Wohngeld" in content
+    assert "Bauen &amp; Wohnen" in content
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "wohn"}, [3]),
+        ({"q": key(2)[:12]}, [2]),
+        ({"q": "99001 003"}, [3]),
+        ({"status": [Status.DIGITAL]}, [2, 3]),
+        ({"status": [Status.ANALOG, Status.NICHT_GEMELDET]}, [1, 4]),
+        ({"ozg": "10034"}, [3]),
+        ({"ozg": "wohngeld"}, [3]),
+        ({"bestaetigt": "ja"}, [3]),
+        ({"bestaetigt": "nein"}, [1, 2, 4]),
+        ({"geaendert": "ja"}, [2, 4]),
+        ({"geaendert": "nein"}, [1, 3]),
+        ({"rueckfragen": "ja"}, [2]),
+        ({"rueckfragen": "nein"}, [1, 3, 4]),
+    ],
+)
+def test_each_filter_narrows_the_list(client, world, params, expected):
+    response = login(client, world.editor).get(reverse("my_services"), params)
+    assert keys_listed(response) == [key(n) for n in expected]
+
+
+def test_several_statuses_can_be_chosen_at_once(client, world):
+    content = login(client, world.editor).get(reverse("my_services")).content.decode()
+    assert content.count('type="checkbox" class="kern-form-check__checkbox" name="status"') == len(Status.choices)
+
+
+def test_the_maturity_level_filter_offers_the_rounds_scale(client, world):
+    client = login(client, world.editor)
+    response = client.get(reverse("my_services"), {"reifegrad": world.level[3].pk})
+    assert keys_listed(response) == [key(2)]
+    response = client.get(reverse("my_services"), {"reifegrad": "null"})
+    assert keys_listed(response) == [key(1), key(3), key(4)]
+    offered = set(response.context["filterset"].form.fields["reifegrad"].queryset)
+    assert offered == set(world.scale.levels.all())
+
+
+def test_the_themenfeld_and_department_filters(client, world):
+    client = login(client, world.it_office)
+    themenfeld = Themenfeld.objects.get(name="Bauen & Wohnen")
+    assert keys_listed(client.get(reverse("my_services"), {"themenfeld": themenfeld.pk})) == [key(3)]
+    assert keys_listed(client.get(reverse("my_services"), {"einheit": world.other_dep.pk})) == [key(5)]
+    offered = set(client.get(reverse("my_services")).context["filterset"].form.fields["einheit"].queryset)
+    assert offered == {world.dep, world.other_dep}
+
+
+def test_an_answered_question_no_longer_counts_as_open(client, world):
+    Question.objects.filter(pk=world.question.pk).update(answer="Ja", answered_at=timezone.now())
+    response = login(client, world.editor).get(reverse("my_services"), {"rueckfragen": "ja"})
+    assert keys_listed(response) == []
+
+
+def test_another_round_can_be_viewed_read_only(client, world):
+    response = login(client, world.editor).get(reverse("my_services"), {"runde": world.previous_round.pk})
+    assert keys_listed(response) == [key(1), key(2), key(3)]
+    content = response.content.decode()
+    assert "abgeschlossen, nur lesbar" in content
+    assert 'name="auswahl"' not in content
+    assert response.context["bulk_form"] is None
+
+
+def test_a_round_of_another_organisation_cannot_be_chosen(client, world):
+    response = login(client, world.editor).get(reverse("my_services"), {"runde": world.foreign_round.pk})
+    assert "runde" in response.context["filterset"].form.errors
+    assert world.foreign_row not in [row.record for row in response.context["table"].paginated_rows]
+
+
+def test_the_list_sorts_by_column_both_ways(client, world):
+    client = login(client, world.editor)
+    assert keys_listed(client.get(reverse("my_services"), {"sortierung": "-key"})) == [key(4), key(3), key(2), key(1)]
+    assert keys_listed(client.get(reverse("my_services"), {"sortierung": "name"})) == [key(1), key(2), key(4), key(3)]
+    by_status = client.get(reverse("my_services"), {"sortierung": "status"})
+    assert keys_listed(by_status) == [key(1), key(2), key(3), key(4)]  # analog, digital, digital, nicht gemeldet
+    assert 'aria-sort="ascending"' in by_status.content.decode()
+
+
+def test_the_page_size_is_one_of_25_50_100(client, world):
+    entries = [
+        LeikaEntry(version=world.version, key=key(100 + n), name=f"Zusatz {n}", typisierung=["5"]) for n in range(60)
+    ]
+    LeikaEntry.objects.bulk_create(entries)
+    Assessment.objects.bulk_create(Assessment(round=world.round, leika_entry=e, department=world.dep) for e in entries)
+    client = login(client, world.editor)
+    assert len(keys_listed(client.get(reverse("my_services")))) == 50
+    assert len(keys_listed(client.get(reverse("my_services"), {"pro_seite": 25}))) == 25
+    assert len(keys_listed(client.get(reverse("my_services"), {"pro_seite": 100}))) == 64
+    assert len(keys_listed(client.get(reverse("my_services"), {"pro_seite": 5000}))) == 50
+    second = client.get(reverse("my_services"), {"pro_seite": 25, "seite": 3})
+    assert len(keys_listed(second)) == 14
+
+
+def test_the_chosen_columns_are_remembered(client, world):
+    client = login(client, world.editor)
+    headers = [column.name for column in client.get(reverse("my_services")).context["table"].columns]
+    assert "themenfeld" not in headers and "status" in headers
+
+    response = client.post(
+        reverse("my_services_columns"), {"spalten-columns": ["status", "themenfeld"], "next": "/leistungen/?q=x"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/leistungen/?q=x"
+    assert TablePreference.objects.get(user=world.editor, table="meine_leistungen").columns == ["status", "themenfeld"]
+    headers = [column.name for column in client.get(reverse("my_services")).context["table"].columns]
+    assert headers == ["selection", "key", "status", "themenfeld", "actions"]
+    # Other users keep their own choice.
+    other = login(client.__class__(), world.it_office)
+    assert "name" in [column.name for column in other.get(reverse("my_services")).context["table"].columns]
+
+    client.post(reverse("my_services_columns"), {"standard": "1", "next": "https://example.org/"})
+    assert not TablePreference.objects.filter(user=world.editor).exists()
+
+
+def test_the_list_costs_the_same_queries_for_10_and_1000_rows(client, world, django_assert_num_queries):
+    Assessment.objects.filter(round=world.round).delete()
+    url = reverse("my_services")
+    TablePreference.objects.create(
+        user=world.editor,
+        table="meine_leistungen",
+        columns=[
+            "name",
+            "department",
+            "status",
+            "maturity_level",
+            "ozg",
+            "themenfeld",
+            "confirmed",
+            "open_questions",
+            "changed",
+        ],
+    )
+    leistungen = [
+        OzgLeistung.objects.create(
+            ozg_id=20000 + n, name=f"OZG {n}", themenfeld=Themenfeld.objects.order_by("pk")[n % 5]
+        )
+        for n in range(3)
+    ]
+
+    def add_rows(start, count):
+        entries = LeikaEntry.objects.bulk_create(
+            LeikaEntry(version=world.version, key=f"98{start + n:06d}001000", name=f"L {start + n}", typisierung=["5"])
+            for n in range(count)
+        )
+        rows = Assessment.objects.bulk_create(
+            Assessment(
+                round=world.round,
+                leika_entry=entry,
+                department=world.dep,
+                status=Status.DIGITAL if n % 2 else Status.PDF,
+                maturity_level=world.level[n % 4],
+                carried_over_from=world.prev[n % 3] if n % 3 else None,
+                confirmed_at=timezone.now() if n % 5 == 0 else None,
+            )
+            for n, entry in enumerate(entries)
+        )
+        for n, entry in enumerate(entries):
+            leistungen[n % 3].leika_entries.add(entry)
+        Question.objects.bulk_create(Question(assessment=row, text="?") for row in rows[::3])
+
+    add_rows(100, 10)
+    login(client, world.editor).get(url)  # warm caches (session, content types) so both runs count the same
+    with CaptureQueriesContext(connection) as few:
+        response = client.get(url, {"pro_seite": 100})
+    assert len(keys_listed(response)) == 10
+
+    add_rows(200, 990)
+    with django_assert_num_queries(len(few)):
+        response = client.get(url, {"pro_seite": 100})
+    assert len(keys_listed(response)) == 100
+    assert response.context["table"].paginator.count == 1000
