@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the body; after the two above, so that the refusal carries the security headers too.
     "config.middleware.RequestSizeLimitMiddleware",
+    # Before anything stores or looks up a value of the request (session, CSRF, django-axes, the views).
+    "config.middleware.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
