@@ -1,5 +1,6 @@
-"""Middleware for production: Content-Security-Policy, refusing oversized or unstorable requests early, and a 503 page
-while the database is unreachable; plus the client address and user name for the login lock-out."""
+"""Middleware for production: Content-Security-Policy, refusing oversized or unstorable requests early, no caching of
+what a signed-in user sees, and a 503 page while the database is unreachable; plus the client address and user name
+for the login lock-out."""
 
 import logging
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +135,26 @@ class UnstorableInputMiddleware:
             logger.warning("Anfrage mit Nullzeichen abgelehnt (%s)", part)
             return bad_request(part)
         return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """What a signed-in user sees (pages, htmx fragments, exports) is never kept by a browser or proxy cache: a shared
+    computer or a caching proxy would hand it to the next person. Static files never get here (WhiteNoise answers
+    them earlier), so they keep their long cache lifetime."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        try:
+            signed_in = request.user.is_authenticated
+        except DATABASE_ERRORS:
+            # The session cannot be read (the answer is the 503 page): not storing is the safe side.
+            signed_in = True
+        if signed_in:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 def client_ip(request) -> str:
