@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # intcomma: counts on every page with the German thousands separator (1.187), as the dashboard shows them.
+    "django.contrib.humanize",
     "axes",
     "django_tables2",
     "django_filters",

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404, HttpResponseBadRequest, QueryDict
@@ -129,7 +130,7 @@ def current_values(assessment: Assessment, names=EDITABLE_FIELDS) -> list[tuple[
 
 
 def services(count: int) -> str:
-    return f"{count} Leistung" if count == 1 else f"{count} Leistungen"
+    return "1 Leistung" if count == 1 else f"{intcomma(count)} Leistungen"
 
 
 def editable_open_rounds(user):
