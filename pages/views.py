@@ -129,6 +129,7 @@ def privacy(request):
             "session_at_browser_close": settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
             "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
             "contact": settings.PRIVACY_CONTACT_EMAIL,
+            "report_limit": REPORT_LIMIT,
         },
     )
 

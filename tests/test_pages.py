@@ -159,3 +159,7 @@ def test_refused_forms_do_not_count_against_the_limit(client, mailoutbox):
         client.post("/barrierefreiheit/", {**REPORT, "description": ""})
     assert client.post("/barrierefreiheit/", REPORT).status_code == 302
     assert len(mailoutbox) == 1
+
+
+def test_the_privacy_page_names_the_count_of_reports_per_address(client):
+    assert "höchstens 5 je Stunde" in client.get("/datenschutz/").content.decode()
