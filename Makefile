@@ -10,6 +10,8 @@ CHROMIUM := /usr/bin/chromium
 # The export tests convert workbooks with LibreOffice Calc (headless, without GUI packages); installed when missing.
 SOFFICE := /usr/bin/soffice
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+# Port of the development server: make run PORT=8080.
+PORT ?= 8000
 
 .PHONY: run test lint demo migrate assets
 
@@ -33,15 +35,17 @@ $(SOFFICE):
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y libreoffice-calc-nogui
 
-migrate: $(STAMP)
+# After the front-end packages: STATICFILES_DIRS points into node_modules, and every manage.py command would warn
+# (staticfiles.W004) on a first start while it is missing.
+migrate: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 # Development only: DJANGO_DEBUG=1 enables the public development key and the demo accounts (password "demo").
 demo: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
 
-run: demo $(NODE_STAMP)
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+run: demo
+	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/python -m pytest

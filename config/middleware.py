@@ -1,5 +1,6 @@
-"""Middleware for production: Content-Security-Policy, refusing oversized requests early, and a 503 page while the
-database is unreachable; plus the client address and user name for the login lock-out."""
+"""Middleware for production: Content-Security-Policy, refusing oversized or unstorable requests early, no caching of
+what a signed-in user sees, and a 503 page while the database is unreachable; plus the client address and user name
+for the login lock-out."""
 
 import logging
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,76 @@ class RequestSizeLimitMiddleware:
             body = render_to_string("413.html", {"limit_mb": limit})
             return HttpResponse(body, status=413)
         return self.get_response(request)
+
+
+# PostgreSQL cannot store the NUL character in a text column: a value with it fails deep inside a query as a 500.
+UNSTORABLE = "\x00"
+
+
+def unstorable_part(request) -> str | None:
+    """Where the request carries a character the database cannot store (as the 400 page says it), or None."""
+    if UNSTORABLE in request.path_info:
+        return "in der Adresse"
+    if _carries(request.GET):
+        return "in einem Parameter der Adresse"
+    # The session key is looked up, and a quoted cookie value may spell the NUL as an escape the header does not show.
+    if any(UNSTORABLE in key or UNSTORABLE in value for key, value in request.COOKIES.items()):
+        return "in einem Cookie"
+    # The user agent (django-axes stores it) and other headers reach queries and logs too.
+    if any(
+        UNSTORABLE in value for key, value in request.META.items() if key.startswith("HTTP_") and isinstance(value, str)
+    ):
+        return "in einer Kopfzeile"
+    # Reading the form here is no extra work: the CSRF check reads it next anyway. Uploaded files keep their bytes (a
+    # workbook is full of NUL bytes), and Django drops unprintable characters from their names.
+    if request.method == "POST" and _carries(request.POST):
+        return "in einem Formularfeld"
+    return None
+
+
+def _carries(data) -> bool:
+    return any(UNSTORABLE in key or any(UNSTORABLE in value for value in values) for key, values in data.lists())
+
+
+def bad_request(unstorable: str) -> HttpResponse:
+    """The German 400 page naming where the NUL character is; rendered without the request, since its session cookie
+    may be that very part."""
+    return HttpResponse(render_to_string("400.html", {"unstorable": unstorable}), status=400)
+
+
+class UnstorableInputMiddleware:
+    """A NUL character anywhere in path, parameters, cookies, headers or form fields gives the German 400 page, once
+    for the whole site, instead of a 500 from the database wherever such a value reaches a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        part = unstorable_part(request)
+        if part:
+            logger.warning("Anfrage mit Nullzeichen abgelehnt (%s)", part)
+            return bad_request(part)
+        return self.get_response(request)
+
+
+class PrivateCacheMiddleware:
+    """What a signed-in user sees (pages, htmx fragments, exports) is never kept by a browser or proxy cache: a shared
+    computer or a caching proxy would hand it to the next person. Static files never get here (WhiteNoise answers
+    them earlier), so they keep their long cache lifetime."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        try:
+            signed_in = request.user.is_authenticated
+        except DATABASE_ERRORS:
+            # The session cannot be read (the answer is the 503 page): not storing is the safe side.
+            signed_in = True
+        if signed_in:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 def client_ip(request) -> str:

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # intcomma: counts on every page with the German thousands separator (1.187), as the dashboard shows them.
+    "django.contrib.humanize",
     "axes",
     "django_tables2",
     "django_filters",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "config.middleware.ContentSecurityPolicyMiddleware",
     # Before anything reads the body; after the two above, so that the refusal carries the security headers too.
     "config.middleware.RequestSizeLimitMiddleware",
+    # Before anything stores or looks up a value of the request (session, CSRF, django-axes, the views).
+    "config.middleware.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -64,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "config.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that it sees the outcome of every login attempt (django-axes: lock-out after repeated failures).

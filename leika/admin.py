@@ -1,6 +1,7 @@
 """Admin for LeiKa catalogue versions and their entries, built for catalogues of tens of thousands of rows."""
 
 from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.html import format_html
@@ -25,7 +26,7 @@ class CatalogueVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Leistungen", ordering="entry_count")
     def entry_count(self, obj):
-        return obj.entry_count
+        return intcomma(obj.entry_count)
 
 
 class KindListFilter(admin.SimpleListFilter):

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.contrib.auth import get_user_model
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models, transaction
 from django.db.models import Count
 
@@ -173,7 +174,7 @@ class SurveyRoundAdmin(admin.ModelAdmin):
 
     @admin.display(description="Bewertungen", ordering="assessment_count")
     def assessment_count(self, obj):
-        return obj.assessment_count
+        return intcomma(obj.assessment_count)
 
     def _set_closed(self, queryset, closed: bool) -> int:
         # Update by primary key: the changelist queryset carries a grouped annotation an UPDATE cannot use.
@@ -195,7 +196,7 @@ class SurveyRoundAdmin(admin.ModelAdmin):
         elif count == 1:
             self.message_user(request, f"1 Erhebungsrunde wurde {done}.", messages.SUCCESS)
         else:
-            self.message_user(request, f"{count} Erhebungsrunden wurden {done}.", messages.SUCCESS)
+            self.message_user(request, f"{intcomma(count)} Erhebungsrunden wurden {done}.", messages.SUCCESS)
 
 
 def _closed_round_of(obj) -> bool:

@@ -1,6 +1,7 @@
 """Admin for OZG-Leistungen, Themenfelder, Lagen, maturity scales with their levels, and EfA offers."""
 
 from django.contrib import admin
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count
 
 from .models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
@@ -18,7 +19,7 @@ class ThemenfeldAdmin(admin.ModelAdmin):
 
     @admin.display(description="OZG-Leistungen", ordering="leistung_count")
     def leistung_count(self, obj):
-        return obj.leistung_count
+        return intcomma(obj.leistung_count)
 
 
 @admin.register(Lage)

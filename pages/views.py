@@ -7,9 +7,12 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.shortcuts import redirect, render
 from django.urls import reverse
+
+from config.middleware import client_ip
 
 from .forms import BarrierReportForm
 
@@ -19,11 +22,26 @@ logger = logging.getLogger(__name__)
 STATEMENT_PREPARED = date(2026, 11, 25)
 STATEMENT_REVIEWED = date(2026, 11, 25)
 
+# Reports per sender and hour: enough for a person describing several barriers, too few to flood the mailbox. A
+# signed-in sender counts per account (a whole office may share one address behind the town's proxy), anyone else per
+# client address.
+REPORT_LIMIT = 5
+REPORT_WINDOW_SECONDS = 60 * 60
+
 
 def accessibility(request):
     contact = settings.ACCESSIBILITY_CONTACT_EMAIL
     if request.method == "POST":
         form = BarrierReportForm(request.POST)
+        if form.is_valid() and not report_allowed(request):
+            form.add_error(
+                None,
+                f"Von Ihnen sind in der letzten Stunde schon {REPORT_LIMIT} Meldungen eingegangen. Bitte versuchen Sie "
+                f"es später erneut oder schreiben Sie direkt an {contact}.",
+            )
+            response = render_accessibility(request, form, contact, status=429)
+            response["Retry-After"] = str(REPORT_WINDOW_SECONDS)
+            return response
         if form.is_valid():
             try:
                 send_barrier_report(form.cleaned_data, sender=request.user)
@@ -43,11 +61,32 @@ def accessibility(request):
                 return redirect(reverse("accessibility") + "#meldung")
     else:
         form = BarrierReportForm(initial={"page": request.GET.get("seite", "")[:500]})
+    return render_accessibility(request, form, contact)
+
+
+def render_accessibility(request, form, contact, status=200):
     return render(
         request,
         "pages/accessibility.html",
         {"form": form, "contact": contact, "prepared": STATEMENT_PREPARED, "reviewed": STATEMENT_REVIEWED},
+        status=status,
     )
+
+
+def report_allowed(request) -> bool:
+    """Counts a report against its sender's hourly allowance; False once the allowance is used up.
+
+    Kept in Django's cache, so the count is shared by all workers only where the cache is shared.
+    """
+    sender = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_ip(request)}"
+    key = f"barrier-report:{sender}"
+    cache.add(key, 0, REPORT_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the window ended between add() and incr()
+        cache.set(key, 1, REPORT_WINDOW_SECONDS)
+        count = 1
+    return count <= REPORT_LIMIT
 
 
 def send_barrier_report(data, sender) -> None:
@@ -90,6 +129,7 @@ def privacy(request):
             "session_at_browser_close": settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
             "lockout_minutes": round(settings.AXES_COOLOFF_TIME * 60),
             "contact": settings.PRIVACY_CONTACT_EMAIL,
+            "report_limit": REPORT_LIMIT,
         },
     )
 

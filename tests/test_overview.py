@@ -77,7 +77,7 @@ def test_the_it_office_sees_the_committee_table_in_its_layout(demo):
         "PDF": ["218", "428"],
         "Digital": ["258", "283"],
         "Projekt in Umsetzung": ["54", "151"],
-        "Alle Dienstleistungen": ["835", "1187"],
+        "Alle Dienstleistungen": ["835", "1.187"],
     }
 
 
@@ -85,7 +85,7 @@ def test_the_table_says_which_catalogue_version_each_year_counts(demo):
     html = login("it.sr").get("/").content.decode()
     assert "LeiKa 2023 (Demo-Auszug)" in html
     assert "LeiKa 2024 (Demo-Auszug)" in html
-    assert "vorläufig: 0 von 1187 Leistungen bestätigt" in html
+    assert "vorläufig: 0 von 1.187 Leistungen bestätigt" in html
 
 
 def test_the_table_changes_when_one_assessment_changes(demo):

@@ -120,3 +120,46 @@ def test_logging_out_shows_a_german_notice_on_the_login_page(client):
     response = client.post("/abmelden/", follow=True)
     assert response.redirect_chain[-1][0] == "/anmelden/"
     assert "Sie sind abgemeldet." in response.content.decode()
+
+
+def test_after_five_reports_in_an_hour_a_sixth_is_refused_with_429_and_not_mailed(client, mailoutbox):
+    for _ in range(5):
+        assert client.post("/barrierefreiheit/", REPORT, REMOTE_ADDR="192.0.2.10").status_code == 302
+    response = client.post("/barrierefreiheit/", REPORT, REMOTE_ADDR="192.0.2.10")
+    assert response.status_code == 429
+    assert response["Retry-After"] == "3600"
+    html = response.content.decode()
+    assert "in der letzten Stunde schon 5 Meldungen" in html
+    assert REPORT["description"] in html, "what was typed stays in the form"
+    assert len(mailoutbox) == 5
+    # Another address is not affected.
+    assert client.post("/barrierefreiheit/", REPORT, REMOTE_ADDR="198.51.100.7").status_code == 302
+    assert len(mailoutbox) == 6
+
+
+def test_behind_the_proxy_the_limit_counts_the_forwarded_client_address(client, mailoutbox, settings):
+    settings.BEHIND_PROXY = True
+    for n in range(5):
+        client.post("/barrierefreiheit/", REPORT, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 192.0.2.99")
+    assert client.post("/barrierefreiheit/", REPORT, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+    assert client.post("/barrierefreiheit/", REPORT, HTTP_X_FORWARDED_FOR="192.0.2.5").status_code == 302
+    assert len(mailoutbox) == 6
+
+
+def test_a_signed_in_reporter_counts_per_account_not_per_shared_office_address(client, mailoutbox):
+    for _ in range(5):
+        client.post("/barrierefreiheit/", REPORT, REMOTE_ADDR="192.0.2.10")
+    client.force_login(get_user_model().objects.create_user("sr.a33", password="x"))
+    assert client.post("/barrierefreiheit/", REPORT, REMOTE_ADDR="192.0.2.10").status_code == 302
+    assert len(mailoutbox) == 6
+
+
+def test_refused_forms_do_not_count_against_the_limit(client, mailoutbox):
+    for _ in range(10):
+        client.post("/barrierefreiheit/", {**REPORT, "description": ""})
+    assert client.post("/barrierefreiheit/", REPORT).status_code == 302
+    assert len(mailoutbox) == 1
+
+
+def test_the_privacy_page_names_the_count_of_reports_per_address(client):
+    assert "höchstens 5 je Stunde" in client.get("/datenschutz/").content.decode()

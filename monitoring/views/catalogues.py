@@ -1,6 +1,7 @@
 """Catalogue versions, the crosswalk list of a version with its exports, and the carry-over report of a round."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -42,7 +43,9 @@ def crosswalk(request, pk):
     table = table_class(filterset.qs, version=version)
     paginate(table, request, PAGE_SIZE)
     count = table.paginator.count
-    table.caption = f"{f'Klasse „{Change(kind).label}“' if kind else 'Alle Einträge der Version'}: {count} Einträge"
+    table.caption = (
+        f"{f'Klasse „{Change(kind).label}“' if kind else 'Alle Einträge der Version'}: {intcomma(count)} Einträge"
+    )
     return render(
         request,
         "monitoring/crosswalk.html",

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -72,7 +73,7 @@ def questions(request):
     table = QuestionTable(filterset.qs, empty_text=f"Keine {'' if include_answered else 'offenen '}Rückfragen.")
     paginate(table, request, QUESTIONS_PER_PAGE)
     count = table.paginator.count
-    table.caption = f"{'Alle' if include_answered else 'Offene'} Rückfragen: {count}"
+    table.caption = f"{'Alle' if include_answered else 'Offene'} Rückfragen: {intcomma(count)}"
     return render(
         request,
         "monitoring/workspace/questions.html",

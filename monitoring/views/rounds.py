@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -73,8 +74,8 @@ def rounds(request):
             else:
                 messages.success(
                     request,
-                    f"Die Erhebungsrunde {new_round} ist eröffnet; {new_round.assessments.count()} Bewertungen "
-                    "wurden aus der vorigen Runde übernommen und warten auf Bestätigung.",
+                    f"Die Erhebungsrunde {new_round} ist eröffnet; {intcomma(new_round.assessments.count())} "
+                    "Bewertungen wurden aus der vorigen Runde übernommen und warten auf Bestätigung.",
                 )
                 return redirect("carry_over", new_round.pk)
     elif managed_ids:

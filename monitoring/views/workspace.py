@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
@@ -97,7 +98,7 @@ def save_row(request, assessment, form, *, source: str, comment: str = ""):
 
 
 def services(count: int) -> str:
-    return f"{count} Leistung" if count == 1 else f"{count} Leistungen"
+    return "1 Leistung" if count == 1 else f"{intcomma(count)} Leistungen"
 
 
 def editable_open_rounds(user):

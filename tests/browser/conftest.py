@@ -1,7 +1,8 @@
 """Browser tests: Playwright drives Debian's chromium (never a downloaded browser), axe-core comes from node_modules.
 
 Helpers for the tests: login() fills in the German login form, assert_accessible() runs axe-core on the current page
-and fails on every violation of impact "serious" or "critical".
+and fails on every violation of impact "serious" or "critical", screenshot() saves the page at a given width to
+ARTEFACTS (build/browser/ unless BROWSER_ARTEFACTS says otherwise).
 """
 
 import os
@@ -14,6 +15,8 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Screenshots for a person to look at (never compared by the tests); build/ is not committed.
+ARTEFACTS = Path(os.environ.get("BROWSER_ARTEFACTS", Path(__file__).resolve().parents[2] / "build" / "browser"))
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -66,6 +69,15 @@ def login(page, live_server, username, password):
     page.get_by_label("Passwort").fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("button", name=f"Abmelden ({username})").wait_for()
+
+
+def screenshot(page, name: str, width: int) -> Path:
+    """The whole page at `width` CSS pixels, saved as ARTEFACTS/<name>-<width>.png."""
+    page.set_viewport_size({"width": width, "height": 900})
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTEFACTS / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def assert_accessible(page):
