@@ -247,6 +247,9 @@ class CrosswalkChangeTable(CrosswalkTable):
     kind = tables.Column(verbose_name="Klasse", accessor="get_kind_display")
     successor = tables.Column(verbose_name="Nachfolger", empty_values=())
 
+    class Meta(CrosswalkTable.Meta):  # django-tables2 reads only the class's own Meta
+        pass
+
     def __init__(self, data, *, version, **kwargs):
         super().__init__(data, version=version, **kwargs)
         self.columns["successor"].column.verbose_name = f"Nachfolger in {version.name}"
@@ -263,6 +266,9 @@ class CrosswalkEntryTable(CrosswalkTable):
     kind = tables.Column(verbose_name="Art")
     change = tables.Column(verbose_name="Klasse", accessor="get_change_display", default="–")
     predecessor = tables.Column(verbose_name="Herkunft in der Vorversion", empty_values=())
+
+    class Meta(CrosswalkTable.Meta):
+        pass
 
     def render_predecessor(self, record):
         return key_and_name(record.predecessor)
