@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +13,8 @@ from monitoring.models import OzgPlan, SurveyRound
 from ozg.models import OzgLeistung
 
 pytestmark = pytest.mark.django_db
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
 
 
 def committee_figures():
@@ -62,3 +65,18 @@ def test_the_demos_ozg_leistungen_outside_the_real_catalogue_have_ids_of_their_o
     demo_only = OzgLeistung.objects.exclude(ozg_id__in=real)
     assert demo_only.count() == 575 - len(real)
     assert all(ozg_id > max(real) for ozg_id in demo_only.values_list("ozg_id", flat=True))
+
+
+def test_the_fixtures_hold_no_name_of_the_real_ozg_catalogue(shared_data):
+    with (shared_data / "kdn2019_ozg.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file, delimiter=";"))
+    names = {row["Bezeichnung"] for row in rows}
+    real_ids = {row["OZG-ID"] for row in rows}
+    for path in (FIXTURES / "ozg").glob("*.csv"):
+        with path.open(encoding="utf-8") as file:
+            cells = {cell for row in csv.reader(file, delimiter=";") for cell in row}
+        assert cells & names == set(), path.name
+    with (FIXTURES / "ozg" / "ozg_leistungen.csv").open(encoding="utf-8") as file:
+        for row in csv.DictReader(file, delimiter=";"):
+            if row["OZG-ID"] in real_ids:
+                assert (row["Bezeichnung"], row["Lage"], row["Themenfeld"]) == ("", "", ""), row["OZG-ID"]

@@ -19,7 +19,7 @@ from leika.catalogue import create_version
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg import reference
-from ozg.choices import EfaKind
+from ozg.choices import THEMENFELDER, EfaKind
 from ozg.models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 
 from ..carryover import open_round
@@ -96,7 +96,8 @@ def build_demo(log=print) -> None:
     """Create the demo data unless it is there already; all in one transaction, so a failure leaves nothing."""
     with transaction.atomic():
         reference.seed(Themenfeld, MaturityScale, MaturityLevel)
-        ozg_by_id = _build_ozg_catalogue(log)
+        real = data.real_catalogue()
+        ozg_by_id = _build_ozg_catalogue(real, log)
         KreisDemo(ozg_by_id, log).build()
         _build_stadt_aachen(ozg_by_id, log)
         _build_superuser(log)
@@ -105,27 +106,32 @@ def build_demo(log=print) -> None:
 # --- OZG catalogue ----------------------------------------------------------------------------------------------
 
 
-def _build_ozg_catalogue(log) -> dict[int, OzgLeistung]:
+def _build_ozg_catalogue(real: data.RealCatalogue, log) -> dict[int, OzgLeistung]:
     rows = data.ozg_leistungen()
     existing = {o.ozg_id: o for o in OzgLeistung.objects.all()}
     if len(existing) >= len(rows):
         return existing
-    themenfelder = {t.name: t for t in Themenfeld.objects.all()}
-    lagen = {}
-    for name, kind in data.lage_kinds().items():
-        lagen[name], _ = Lage.objects.get_or_create(name=name, defaults={"kind": kind})
-    created = OzgLeistung.objects.bulk_create(
-        [
+    if real.missing:
+        log(real.note())
+    themenfelder = {t.name.casefold(): t for t in Themenfeld.objects.all()}
+    kinds = data.lage_kinds()
+    by_department = data.department_themenfelder()
+    lagen: dict[str, Lage] = {}
+    leistungen = []
+    for row in rows:
+        name, lage, themenfeld = _ozg_description(row, real, by_department)
+        if lage and lage not in lagen:
+            lagen[lage], _ = Lage.objects.get_or_create(name=lage, defaults={"kind": kinds.get(lage, "")})
+        leistungen.append(
             OzgLeistung(
                 ozg_id=row.ozg_id,
-                name=row.name,
-                themenfeld=themenfelder[row.themenfeld],
-                lage=lagen[row.lage],
+                name=name,
+                themenfeld=themenfelder[themenfeld.casefold()],
+                lage=lagen.get(lage),
                 zustaendigkeit=row.zustaendigkeit,
             )
-            for row in rows
-        ]
-    )
+        )
+    created = OzgLeistung.objects.bulk_create(leistungen)
     by_id = {o.ozg_id: o for o in created}
     offers = data.efa_offers()
     EfaOffer.objects.bulk_create(
@@ -142,6 +148,18 @@ def _build_ozg_catalogue(log) -> dict[int, OzgLeistung]:
     )
     log(f"OZG-Katalog: {len(created)} OZG-Leistungen, {len(offers)} EfA-Angebote")
     return by_id
+
+
+def _ozg_description(row: data.OzgRow, real: data.RealCatalogue, by_department: dict[int, str]) -> tuple[str, str, str]:
+    """Name, Lage and Themenfeld: the demo's own, else the real catalogue's, else a neutral placeholder."""
+    if row.name:
+        return row.name, row.lage, row.themenfeld
+    if row.ozg_id in real.ozg:
+        return real.ozg[row.ozg_id]
+    # Without the catalogue the Themenfeld is that of the department whose demo families the OZG-Leistung bundles,
+    # else one of the fourteen in turn, so that the dashboard's Themenfeld table stays filled.
+    themenfeld = by_department.get(row.ozg_id) or THEMENFELDER[row.ozg_id % len(THEMENFELDER)]
+    return f"OZG-Leistung {row.ozg_id}", "", themenfeld
 
 
 # --- StädteRegion Aachen ----------------------------------------------------------------------------------------
