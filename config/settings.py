@@ -171,6 +171,9 @@ PRIVACY_CONTACT_EMAIL = os.environ.get("PRIVACY_CONTACT_EMAIL", "datenschutz@loc
 
 # Demo accounts have the password "demo": never allowed where DEBUG is off, whatever the variable says.
 ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)
+# Where load_demo finds the real catalogue files (kdn2019_ozg.csv, kdn2019_leika.csv): read there, never copied into
+# the project. Without them the demo still builds, with placeholder names (fixtures/demo/README.md).
+DEMO_CATALOGUE_DIR = Path(os.environ.get("DEMO_CATALOGUE_DIR", BASE_DIR.parent / "shared" / "data"))
 
 # Uploaded import files wait here between preview and confirmation (never served; deleted after confirming).
 IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "imports"))

@@ -190,7 +190,7 @@ def test_the_2024_catalogue_explains_the_split_families_through_its_crosswalk(de
     jagdschein = version.entries.family(JAGDSCHEIN)
     assert jagdschein.filter(change="ausdifferenziert").count() == 95
     residence = version.entries.family(AUFENTHALTSERLAUBNIS)
-    split = version.changes.get(entry__key=AUFENTHALTSERLAUBNIS + "002000")
+    split = version.changes.get(entry__key=AUFENTHALTSERLAUBNIS + "020000")
     assert split.kind == "aufgeteilt"
     assert residence.filter(change="nachfolger", predecessor=split.entry).count() > 0
     assert residence.exclude(change__in=["unveraendert", "umbenannt"]).count() == 181 - 5

@@ -19,7 +19,7 @@ from leika.catalogue import create_version
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg import reference
-from ozg.choices import EfaKind
+from ozg.choices import THEMENFELDER, EfaKind
 from ozg.models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 
 from ..carryover import open_round
@@ -53,6 +53,8 @@ OPEN_ROUND_WEEKS = 6
 JAGDSCHEIN, AUFENTHALTSERLAUBNIS, EINBUERGERUNG = "Jagdschein", "Aufenthaltserlaubnis", "Einbürgerung"
 # Families whose services re-use an EfA offer of their OZG-Leistung (the report's three).
 EFA_REUSE = (EINBUERGERUNG, "Elterngeld", "Unterhaltsvorschuss")
+# The Verrichtung of the Aufenthaltserlaubnis that 2024 splits into one service per purpose (Verlängerung).
+SPLIT_VERRICHTUNG = "020"
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Service:
     family: str
     status: dict[int, str] = field(default_factory=dict)
     name_2024: str = ""
+    real: bool = False  # the key is one of the real catalogue's; so is the name, where the catalogue file is there
 
     @property
     def parent_key(self) -> str | None:
@@ -79,6 +82,7 @@ class Family:
     name: str
     department: str
     typisierung: list[str]
+    real: bool  # the prefix is a real Leistungsobjekt's
     candidates: list[Service] = field(default_factory=list)
     taken: int = 0
 
@@ -96,8 +100,9 @@ def build_demo(log=print) -> None:
     """Create the demo data unless it is there already; all in one transaction, so a failure leaves nothing."""
     with transaction.atomic():
         reference.seed(Themenfeld, MaturityScale, MaturityLevel)
-        ozg_by_id = _build_ozg_catalogue(log)
-        KreisDemo(ozg_by_id, log).build()
+        real = data.real_catalogue()
+        ozg_by_id = _build_ozg_catalogue(real, log)
+        KreisDemo(ozg_by_id, real, log).build()
         _build_stadt_aachen(ozg_by_id, log)
         _build_superuser(log)
 
@@ -105,27 +110,32 @@ def build_demo(log=print) -> None:
 # --- OZG catalogue ----------------------------------------------------------------------------------------------
 
 
-def _build_ozg_catalogue(log) -> dict[int, OzgLeistung]:
+def _build_ozg_catalogue(real: data.RealCatalogue, log) -> dict[int, OzgLeistung]:
     rows = data.ozg_leistungen()
     existing = {o.ozg_id: o for o in OzgLeistung.objects.all()}
     if len(existing) >= len(rows):
         return existing
-    themenfelder = {t.name: t for t in Themenfeld.objects.all()}
-    lagen = {}
-    for name, kind in data.lage_kinds().items():
-        lagen[name], _ = Lage.objects.get_or_create(name=name, defaults={"kind": kind})
-    created = OzgLeistung.objects.bulk_create(
-        [
+    if real.missing:
+        log(real.note())
+    themenfelder = {t.name.casefold(): t for t in Themenfeld.objects.all()}
+    kinds = data.lage_kinds()
+    by_department = data.department_themenfelder()
+    lagen: dict[str, Lage] = {}
+    leistungen = []
+    for row in rows:
+        name, lage, themenfeld = _ozg_description(row, real, by_department)
+        if lage and lage not in lagen:
+            lagen[lage], _ = Lage.objects.get_or_create(name=lage, defaults={"kind": kinds.get(lage, "")})
+        leistungen.append(
             OzgLeistung(
                 ozg_id=row.ozg_id,
-                name=row.name,
-                themenfeld=themenfelder[row.themenfeld],
-                lage=lagen[row.lage],
+                name=name,
+                themenfeld=themenfelder[themenfeld.casefold()],
+                lage=lagen.get(lage),
                 zustaendigkeit=row.zustaendigkeit,
             )
-            for row in rows
-        ]
-    )
+        )
+    created = OzgLeistung.objects.bulk_create(leistungen)
     by_id = {o.ozg_id: o for o in created}
     offers = data.efa_offers()
     EfaOffer.objects.bulk_create(
@@ -144,14 +154,27 @@ def _build_ozg_catalogue(log) -> dict[int, OzgLeistung]:
     return by_id
 
 
+def _ozg_description(row: data.OzgRow, real: data.RealCatalogue, by_department: dict[int, str]) -> tuple[str, str, str]:
+    """Name, Lage and Themenfeld: the demo's own, else the real catalogue's, else a neutral placeholder."""
+    if row.name:
+        return row.name, row.lage, row.themenfeld
+    if row.ozg_id in real.ozg:
+        return real.ozg[row.ozg_id]
+    # Without the catalogue the Themenfeld is that of the department whose demo families the OZG-Leistung bundles,
+    # else one of the fourteen in turn, so that the dashboard's Themenfeld table stays filled.
+    themenfeld = by_department.get(row.ozg_id) or THEMENFELDER[row.ozg_id % len(THEMENFELDER)]
+    return f"OZG-Leistung {row.ozg_id}", "", themenfeld
+
+
 # --- StädteRegion Aachen ----------------------------------------------------------------------------------------
 
 
 class KreisDemo:
     """The Kreis: two closed rounds on their own catalogue versions and an open round carried over from 2024."""
 
-    def __init__(self, ozg_by_id: dict[int, OzgLeistung], log):
+    def __init__(self, ozg_by_id: dict[int, OzgLeistung], real: data.RealCatalogue, log):
         self.ozg_by_id = ozg_by_id
+        self.real = real
         self.log = log
         self.rng = random.Random(SEED)
         self.catalogue = data.kreis_catalogue()
@@ -193,7 +216,7 @@ class KreisDemo:
                 prefix = row.prefix or f"99{group:03d}{position:03d}"
                 assert prefix not in prefixes or prefix in known, prefix
                 prefixes.add(prefix)
-                family = Family(prefix, row.name, code, typisierung)
+                family = Family(prefix, row.name, code, typisierung, real=bool(row.prefix))
                 family.candidates = self._candidates(family)
                 self.families.append(family)
                 if row.ozg_id is not None:
@@ -221,7 +244,8 @@ class KreisDemo:
         family = self._report_family(row.key[:8])
         if row.ozg_id is not None:
             self.ozg_of_family[family[1]] = row.ozg_id
-        return Service(row.key, row.name, row.department, row.typisierung, family[1])
+        name = self.real.leika.get(row.key, row.name)
+        return Service(row.key, name, row.department, row.typisierung, family[1], real=True)
 
     def _report_family(self, prefix: str) -> tuple[str, str, str]:
         """(prefix, name, department) of a family the report tells about, from its Leistungsobjekt's row."""
@@ -237,9 +261,21 @@ class KreisDemo:
         raise KeyError(name)
 
     def _candidates(self, family: Family) -> list[Service]:
+        """The family's services in the order they join the catalogue: its LO entry, its real entries, then its own."""
         rng = self.rng
-        verrichtungen = rng.sample(self.catalogue.verrichtungen, 6)
-        result = [Service(f"{family.prefix}000000", family.name, family.department, family.typisierung, family.name)]
+        real = self.real.family(family.prefix) if family.real else []
+        lo_key = f"{family.prefix}000000"
+        lo_name = self.real.leika.get(lo_key, family.name)
+        result = [Service(lo_key, lo_name, family.department, family.typisierung, family.name, real=family.real)]
+        result += [
+            Service(key, name, family.department, family.typisierung, family.name, real=True)
+            for key, name in real
+            if key != lo_key
+        ]
+        # Own Verrichtungen only where the real family has none of the same name, so no name appears twice.
+        taken = {name for _, name in real}
+        words = [(code, word) for code, word in self.catalogue.verrichtungen if f"{family.name} {word}" not in taken]
+        verrichtungen = [(_own_code(code) if family.real else code, word) for code, word in rng.sample(words, 6)]
         for code, word in verrichtungen:
             result.append(
                 Service(
@@ -263,6 +299,14 @@ class KreisDemo:
                 )
             )
         return result
+
+    def _real_rest(self, family_name: str, prefix: str, department: str, present: set[str]) -> list[Service]:
+        """The real entries of a report family that are not among the given keys (its 2023 services)."""
+        return [
+            Service(key, name, department, ["2/3"], family_name, real=True)
+            for key, name in self.real.family(prefix)
+            if key not in present
+        ]
 
     # statuses 2023 ----------------------------------------------------------------------------------------------
 
@@ -332,7 +376,7 @@ class KreisDemo:
         for status, count in WITHDRAWN.items():
             withdrawn.update(s.key for s in pick(leaves, status, count))
         # The old "Aufenthaltserlaubnis Verlängerung" is split into one service per purpose: gone from 2024 on.
-        split = {self._report_family_named(AUFENTHALTSERLAUBNIS)[0] + "002000"}
+        split = {self._report_family_named(AUFENTHALTSERLAUBNIS)[0] + SPLIT_VERRICHTUNG + "000"}
         continuing = [s for s in self.services_2023 if s.key not in withdrawn and s.key not in split]
         for service in continuing:
             service.status[2024] = service.status[2023]
@@ -369,54 +413,64 @@ class KreisDemo:
         renamed_families = set(self.rng.sample(sorted({s.family for s in continuing}), 12))
         for service in continuing:
             service.name_2024 = service.name
-            if service.family in renamed_families:
+            # A real entry keeps the real catalogue's name.
+            if service.family in renamed_families and not service.real:
                 for old, new in rewording.items():
                     if old in service.name:
                         service.name_2024 = service.name.replace(old, new)
 
     def _jagdschein_2024(self) -> list[Service]:
         prefix, name, department = self._report_family_named(JAGDSCHEIN)
-        existing = {s.key for s in self.services_2023 if s.family == name}
-        verrichtungen = self.catalogue.jagdschein_verrichtungen_2024
-        result = []
-        for code, word in verrichtungen:
-            if prefix + code + "000" not in existing:
-                result.append(Service(prefix + code + "000", f"{name} {word}", department, ["2/3"], name))
-        number = {code: 3 if code == "001" else 0 for code, _ in verrichtungen}
-        for detail in self.catalogue.jagdschein_details_2024:
-            for code, word in verrichtungen:
-                number[code] += 1
-                result.append(
-                    Service(f"{prefix}{code}{number[code]:03d}", f"{name} {word} {detail}", department, ["2/3"], name)
+        existing = [s for s in self.services_2023 if s.family == name]
+        result = self._real_rest(name, prefix, department, {s.key for s in existing})
+        family = existing + result
+        # A Verrichtung the family has already keeps its code; own ones take codes the real catalogue leaves free.
+        codes = {s.name: s.key[8:11] for s in family if LeikaKey(s.key).kind == "LOV"}
+        verrichtungen = [
+            (codes.get(f"{name} {word}", _own_code(code)), word)
+            for code, word in self.catalogue.jagdschein_verrichtungen_2024
+        ]
+        own = [
+            Service(f"{prefix}{code}000", f"{name} {word}", department, ["2/3"], name) for code, word in verrichtungen
+        ]
+        for number, detail in enumerate(self.catalogue.jagdschein_details_2024, start=1):
+            own += [
+                Service(
+                    f"{prefix}{code}{_own_detail(code, number)}", f"{name} {word} {detail}", department, ["2/3"], name
                 )
-        target = 102 - len(existing)
-        result = result[:target]
-        assert len(result) == target
+                for code, word in verrichtungen
+            ]
+        keys, names = {s.key for s in family}, {s.name for s in family}
+        result += [s for s in own if s.key not in keys and s.name not in names][: 102 - len(family)]
+        assert len(existing) + len(result) == 102
         for service in result:
             service.status[2024] = P
         return result
 
     def _aufenthaltserlaubnis_2024(self) -> list[Service]:
         prefix, name, department = self._report_family_named(AUFENTHALTSERLAUBNIS)
+        split = prefix + SPLIT_VERRICHTUNG + "000"
+        kept = [s for s in self.services_2023 if s.family == name and s.key != split]
+        result = self._real_rest(name, prefix, department, {s.key for s in kept} | {split})
         purposes = self.catalogue.aufenthalt_purposes_2024
-        result = [
-            Service(f"{prefix}002{n:03d}", f"{name} Verlängerung {purpose}", department, ["2/3"], name)
-            for n, purpose in enumerate(purposes, start=1)
-        ]
-        result += [
-            Service(f"{prefix}001{n:03d}", f"{name} Erteilung {purpose}", department, ["2/3"], name)
-            for n, purpose in enumerate(purposes, start=4)
-        ]
+        own = []
         for code, word in self.catalogue.aufenthalt_verrichtungen_2024:
-            result.append(Service(f"{prefix}{code}000", f"{name} {word}", department, ["2/3"], name))
-            result += [
+            code = _own_code(code)
+            own.append(Service(f"{prefix}{code}000", f"{name} {word}", department, ["2/3"], name))
+            own += [
                 Service(f"{prefix}{code}{n:03d}", f"{name} {word} {purpose}", department, ["2/3"], name)
                 for n, purpose in enumerate(purposes, start=1)
             ]
-        kept = [s for s in self.services_2023 if s.family == name and not s.key.endswith("002000")]
-        target = 181 - len(kept)
-        result = result[:target]
-        assert len(result) == target
+        # The old Verlängerung, one service per purpose (where the real catalogue does not split it already), then
+        # the Erteilung likewise.
+        for code, word in ((SPLIT_VERRICHTUNG, "Verlängerung"), ("001", "Erteilung")):
+            own += [
+                Service(f"{prefix}{code}{_own_detail(code, n)}", f"{name} {word} {purpose}", department, ["2/3"], name)
+                for n, purpose in enumerate(purposes, start=1)
+            ]
+        taken = {s.name for s in kept + result}
+        result += [s for s in own if s.name not in taken][: 181 - len(kept) - len(result)]
+        assert len(kept) + len(result) == 181
         for service in result:
             service.status[2024] = P
         return result
@@ -605,6 +659,17 @@ class KreisDemo:
                 row.efa_kind = EfaKind.NACHNUTZUNG_IN_KLAERUNG
             rows.append(row)
         return Assessment.objects.bulk_create(rows)
+
+
+def _own_code(code: str) -> str:
+    """The code of one of the demo's own Verrichtungen under a real Leistungsobjekt: 900 and up, which the real
+    catalogue leaves free (its highest is 265), so that no own service takes a real service's key."""
+    return "9" + code[1:]
+
+
+def _own_detail(code: str, number: int) -> str:
+    """An own Verrichtungsdetail: under a real Verrichtung from 901 on (the real catalogue's highest is 069)."""
+    return f"{number if code.startswith('9') else 900 + number:03d}"
 
 
 def _maturity_for(status: str, service: Service, digit: int) -> int:

@@ -1,4 +1,5 @@
-"""Reads the demo's data files in fixtures/demo/ (beside manage.py) into the shapes the builder works with."""
+"""Reads the demo's data files in fixtures/demo/ (beside manage.py), and the real catalogue files, into the shapes the
+builder works with."""
 
 import csv
 import datetime
@@ -9,7 +10,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 
+from leika.importing import LEIKA_COLUMNS
+from leika.tabular import Column, read_table
 from ozg.choices import EfaKind, LageKind, Zustaendigkeit
+from ozg.importing import OZG_COLUMNS
 
 from ..choices import OrganisationKind, PlanState, Status
 
@@ -75,11 +79,14 @@ def plan_counts(counts: dict[str, int]) -> list[tuple[str, int]]:
 
 @dataclass(frozen=True)
 class OzgRow:
+    """An OZG-Leistung of the demo: the Zuständigkeit is the demo's own; name, Lage and Themenfeld only where the
+    OZG-Leistung is the demo's own too, else they come from the real catalogue."""
+
     ozg_id: int
+    zustaendigkeit: str
     name: str
     lage: str
     themenfeld: str
-    zustaendigkeit: str
 
 
 @dataclass(frozen=True)
@@ -95,13 +102,24 @@ def ozg_leistungen() -> list[OzgRow]:
     return [
         OzgRow(
             ozg_id=int(row["OZG-ID"]),
+            zustaendigkeit=choice(Zustaendigkeit, row["Zuständigkeit"]),
             name=row["Bezeichnung"],
             lage=row["Lage"],
             themenfeld=row["Themenfeld"],
-            zustaendigkeit=choice(Zustaendigkeit, row["Zuständigkeit"]),
         )
         for row in read_rows("ozg/ozg_leistungen.csv")
     ]
+
+
+def department_themenfelder() -> dict[int, str]:
+    """By OZG-ID, the Themenfeld of the department whose demo families it bundles: the fallback's Themenfeld."""
+    of_department = {row["Kürzel"]: row["Themenfeld"] for row in read_rows("staedteregion/aemter.csv")}
+    result: dict[int, str] = {}
+    for name in ("staedteregion/leistungsobjekte.csv", "staedteregion/berichtsfamilien_2023.csv"):
+        for row in read_rows(name):
+            if row["OZG-ID"]:
+                result.setdefault(int(row["OZG-ID"]), of_department[row["Amt"]])
+    return result
 
 
 def lage_kinds() -> dict[str, str]:
@@ -119,6 +137,50 @@ def efa_offers() -> list[EfaRow]:
         )
         for row in read_rows("ozg/efa_angebote.csv")
     ]
+
+
+# --- the real catalogues, read where they are, never copied into the project ------------------------------------
+
+OZG_FILE, LEIKA_FILE = "kdn2019_ozg.csv", "kdn2019_leika.csv"
+
+
+@dataclass(frozen=True)
+class RealCatalogue:
+    """The KDN 2019 catalogue files in settings.DEMO_CATALOGUE_DIR; a missing file reads as empty."""
+
+    directory: Path
+    ozg: dict[int, tuple[str, str, str]]  # OZG-ID: (Bezeichnung, Lage, Themenfeld)
+    leika: dict[str, str]  # Schlüssel: Bezeichnung
+    missing: list[str]
+
+    def family(self, prefix: str) -> list[tuple[str, str]]:
+        """(key, name) of the real entries of one Leistungsobjekt, parents before their children."""
+        return sorted((key, name) for key, name in self.leika.items() if key.startswith(prefix))
+
+    def note(self) -> str:
+        files = ", ".join(str(self.directory / name) for name in self.missing)
+        return (
+            f"Hinweis: Der echte Katalog wurde nicht gefunden (gesucht: {files}). Die Demo nimmt stattdessen "
+            "Platzhalter wie „OZG-Leistung 10235“ und eigene Namen der LeiKa-Leistungen; die Zahlen der Vorlagen "
+            "bleiben gleich. Das Verzeichnis lässt sich mit DEMO_CATALOGUE_DIR einstellen."
+        )
+
+
+def real_catalogue() -> RealCatalogue:
+    directory = Path(settings.DEMO_CATALOGUE_DIR)
+    ozg_rows = _catalogue_rows(directory / OZG_FILE, OZG_COLUMNS)
+    leika_rows = _catalogue_rows(directory / LEIKA_FILE, LEIKA_COLUMNS)
+    return RealCatalogue(
+        directory=directory,
+        ozg={int(row["ozg_id"]): (row["name"], row["lage"], row["themenfeld"]) for row in ozg_rows},
+        leika={row["key"]: row["name"] for row in leika_rows},
+        missing=[name for name in (OZG_FILE, LEIKA_FILE) if not (directory / name).is_file()],
+    )
+
+
+def _catalogue_rows(path: Path, columns: list[Column]) -> list[dict[str, str]]:
+    # Parsed as the import commands parse them, so the demo stores exactly what a later import would.
+    return read_table(path, path.name, columns).rows if path.is_file() else []
 
 
 # --- the Kreis's LeiKa catalogue --------------------------------------------------------------------------------
