@@ -83,7 +83,7 @@ def ozg_figures(organisation: Organisation) -> OzgFigures:
         state.value: Count("pk", filter=municipal & Q(own_plan__state=state))
         for state in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
     }
-    figures = OzgLeistung.objects.annotate(
+    figures = OzgLeistung.objects.current().annotate(
         own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
     ).aggregate(
         total=Count("pk"),
