@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from .keys import KIND_LABELS, LO, LOV, LOVD
 from .models import CatalogueChange, CatalogueVersion, LeikaEntry
 
-
 CATALOGUE_PERMISSION = "leika.maintain_catalogues"
 
 

@@ -1,6 +1,7 @@
 """Import of OZG-Leistungen, and of the LeiKa → OZG mapping that LeiKa files with an OZG-ID column carry."""
 
 import re
+from difflib import SequenceMatcher
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -70,7 +71,10 @@ def name_replaced(old: str, new: str) -> bool:
     """Whether a new name shares no word with the old one ("Jagdschein" → "Sterbefallanzeige"): then the ID most
     likely names another service, and every plan and figure under it would silently change its meaning."""
     old_words, new_words = _words(old), _words(new)
-    return bool(old_words and new_words) and not (old_words & new_words)
+    if not old_words or not new_words or old_words & new_words:
+        return False
+    # "Abbruchgenehmigung" → "Abbruch- und Rückbaugenehmigung" shares no word but most of its letters.
+    return SequenceMatcher(None, old.casefold(), new.casefold()).ratio() < 0.5
 
 
 def _shown(name: str, value) -> str:
