@@ -9,9 +9,24 @@ from django.utils.html import format_html
 from .keys import KIND_LABELS, LO, LOV, LOVD
 from .models import CatalogueChange, CatalogueVersion, LeikaEntry
 
+CATALOGUE_PERMISSION = "leika.maintain_catalogues"
+
+
+class CatalogueRoleAdmin(admin.ModelAdmin):
+    """Shared catalogues: every staff member may look, only the catalogue role (Katalogpflege) may change them."""
+
+    def has_add_permission(self, request, *args):
+        return request.user.has_perm(CATALOGUE_PERMISSION) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm(CATALOGUE_PERMISSION) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.has_perm(CATALOGUE_PERMISSION) and super().has_delete_permission(request, obj)
+
 
 @admin.register(CatalogueVersion)
-class CatalogueVersionAdmin(admin.ModelAdmin):
+class CatalogueVersionAdmin(CatalogueRoleAdmin):
     list_display = ["name", "valid_from", "entry_count", "predecessor", "source", "imported_at"]
     list_select_related = ["predecessor"]
     search_fields = ["name"]
@@ -50,7 +65,7 @@ class KindListFilter(admin.SimpleListFilter):
 
 
 @admin.register(LeikaEntry)
-class LeikaEntryAdmin(admin.ModelAdmin):
+class LeikaEntryAdmin(CatalogueRoleAdmin):
     list_display = ["key", "name", "kind", "version", "change", "typisierung_display"]
     list_display_links = ["key", "name"]
     list_filter = ["version", "change", KindListFilter]
@@ -117,7 +132,7 @@ class LeikaEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogueChange)
-class CatalogueChangeAdmin(admin.ModelAdmin):
+class CatalogueChangeAdmin(CatalogueRoleAdmin):
     list_display = ["entry", "kind", "successor", "version"]
     list_filter = ["version", "kind"]
     list_select_related = ["entry", "successor", "version"]

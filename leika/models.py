@@ -28,6 +28,8 @@ class CatalogueVersion(models.Model):
         verbose_name = "Katalogversion"
         verbose_name_plural = "Katalogversionen"
         ordering = ["valid_from", "name"]
+        # The catalogues are shared by every organisation of the installation; changing them is this role's alone.
+        permissions = [("maintain_catalogues", "Katalogpflege: LeiKa-Versionen und OZG-Katalog importieren und ändern")]
 
     def __str__(self):
         return self.name

@@ -26,9 +26,18 @@ def it_office_organisations(user):
     ).distinct()
 
 
-def may_import_catalogues(user) -> bool:
-    """Catalogues are shared by the whole installation: any IT office may bring in a new version."""
-    return user.is_authenticated and (user.is_superuser or it_office_organisations(user).exists())
+CATALOGUE_PERMISSION = "leika.maintain_catalogues"
+
+
+def may_maintain_catalogues(user) -> bool:
+    """LeiKa versions and the OZG catalogue are shared by every organisation of the installation: only the catalogue
+    role (a superuser, or whoever holds the permission "Katalogpflege") imports or changes them."""
+    return user.is_authenticated and user.has_perm(CATALOGUE_PERMISSION)
+
+
+def may_import(user) -> bool:
+    """The import page: the catalogue role for catalogues, an IT office for its own online-service lists."""
+    return may_maintain_catalogues(user) or it_office_organisations(user).exists()
 
 
 def find_organisation(value: str) -> Organisation | None:
@@ -101,6 +110,13 @@ def may_edit(user, assessment: Assessment) -> bool:
 def require_editable(user, assessment: Assessment) -> None:
     """403 for a row the user can read but not change (reader of the department, closed round)."""
     if not may_edit(user, assessment):
+        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
+
+
+def require_edit_role(user, assessment: Assessment) -> None:
+    """403 unless the user edits the row's department. Whether its round is still open is for the write path to say:
+    a save that arrives after the round was closed is answered with what was not saved, not with a bare 403."""
+    if not editable_departments(user).filter(pk=assessment.department_id).exists():
         raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
 
 

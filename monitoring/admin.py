@@ -187,6 +187,24 @@ class SurveyRoundAdmin(admin.ModelAdmin):
 
     @admin.action(description="Runde wieder öffnen", permissions=["change"])
     def reopen_rounds(self, request, queryset):
+        chosen = list(
+            SurveyRound.objects.filter(pk__in=queryset.values("pk"), is_closed=True).select_related("organisation")
+        )
+        # One open round per organisation: refuse where another round is open or two of one are chosen.
+        refused = []
+        for round_obj in chosen:
+            other = round_obj.other_open_round()
+            same = [r for r in chosen if r.organisation_id == round_obj.organisation_id and r.pk != round_obj.pk]
+            if other is not None or same:
+                refused.append((round_obj, other or same[0]))
+        if refused:
+            names = "; ".join(f"{round_obj} (offen wäre auch {other})" for round_obj, other in refused)
+            self.message_user(
+                request,
+                "Nichts wurde wieder geöffnet: eine Organisation hat höchstens eine offene Erhebungsrunde. " + names,
+                messages.ERROR,
+            )
+            return
         count = self._set_closed(queryset, False)
         self._report(request, count, "wieder geöffnet")
 

@@ -8,7 +8,7 @@ carried row points to its source and awaits confirmation. Withdrawn entries are 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from leika.crosswalk import Change
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
@@ -78,7 +78,13 @@ def open_round(
         deadline=deadline,
     )
     new_round.full_clean()
-    new_round.save()
+    try:
+        with transaction.atomic():
+            new_round.save()
+    except IntegrityError:
+        # Another round was opened in the same moment: the database kept the rule that full_clean checked.
+        new_round.validate_constraints()
+        raise
     if previous is not None:
         _carry(previous, new_round, chain)
     return new_round
@@ -124,12 +130,17 @@ class CarryOverReport:
         return [(kind, Change(kind).label, rows) for kind, rows in self.classes.items()]
 
 
-def carry_over_report(round_obj: SurveyRound) -> CarryOverReport:
-    """Each carry-over class with its count and entries, the withdrawn entries to review, and new ones outside scope."""
+def carry_over_report(round_obj: SurveyRound, readable=None) -> CarryOverReport:
+    """Each carry-over class with its count and entries, the withdrawn entries to review, and new ones outside scope.
+
+    `readable` (the assessments a person may read) narrows the rows and the withdrawn entries to theirs: a
+    department sees its own rows here, not the whole organisation's.
+    """
+    readable = Assessment.objects.all() if readable is None else readable
     previous = round_obj.organisation.rounds.filter(year__lt=round_obj.year).order_by("-year").select_related().first()
     report = CarryOverReport(round_obj, previous, {kind: [] for kind in REPORT_CLASSES})
     rows = (
-        round_obj.assessments.filter(carried_over_from__isnull=False)
+        readable.filter(round=round_obj, carried_over_from__isnull=False)
         .select_related("leika_entry", "department", "carried_over_from__leika_entry")
         .order_by("leika_entry__key")
     )
@@ -148,7 +159,7 @@ def carry_over_report(round_obj: SurveyRound) -> CarryOverReport:
             kind = row.leika_entry.change or Change.UNVERAENDERT
         report.classes.setdefault(kind, []).append(row)
     if previous is not None and not same_version:
-        in_scope = previous.assessments.values("leika_entry_id")
+        in_scope = readable.filter(round=previous).values("leika_entry_id")
         report.withdrawn = list(
             CatalogueChange.objects.filter(
                 version=round_obj.catalogue_version, kind=Change.ENTFALLEN, entry_id__in=in_scope

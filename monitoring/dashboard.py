@@ -310,7 +310,7 @@ def departments(organisation, round_obj, previous, counts_by_round=None) -> Repo
 def ozg_tables(organisation, round_obj) -> list[ReportTable]:
     municipal = Q(zustaendigkeit=Zustaendigkeit.KOMMUNE)
     plan_states = (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
-    annotated = OzgLeistung.objects.annotate(
+    annotated = OzgLeistung.objects.current().annotate(
         own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
     )
     # The same aggregate as the overview's OZG table: one computation for both pages.

@@ -60,7 +60,8 @@ def detail_context(request, assessment, *, form=None, conflict=None, question_fo
         "previous": previous,
         "status_badge": status_badge(assessment),
         "confirmation": confirmation_text(assessment),
-        "form": form if editable else None,
+        # A form posted after the round was closed stays on the page with its message, so nothing typed is lost.
+        "form": form if editable or (form is not None and form.is_bound) else None,
         "conflict": conflict,
         "conflict_values": current_values(conflict.assessment) if conflict else None,
         "history": assessment.changes.select_related("user").order_by("-at", "-pk"),

@@ -21,13 +21,11 @@ from .access import it_office_organisations
 from .choices import Channel, Status
 from .editing import EDITABLE_FIELDS, RowsInvalid
 from .exports.workbooks import XLSX_CONTENT_TYPE
-from .imports import ALLOWED_SUFFIXES, KINDS, LEIKA, ONLINE
-from .models import Assessment, EditRefused, ITProject, Organisation, Question, SurveyRound
+from .imports import ALLOWED_SUFFIXES, KINDS, LEIKA, ONLINE, OZG, allowed_kinds
+from .models import JUSTIFICATION_MAX_LENGTH, Assessment, EditRefused, ITProject, Organisation, Question, SurveyRound
 from .sheets import MAX_SHEET_BYTES
 
 NOT_GIVEN = "keine Angabe"
-# The model's text field has no limit (a migration for it would buy nothing); forms keep what people type readable.
-JUSTIFICATION_MAX_LENGTH = 2000
 # A version larger than the database holds is refused by the form, before any query.
 MAX_DATABASE_INTEGER = 2**31 - 1
 
@@ -327,10 +325,24 @@ class ImportForm(forms.Form):
         label="Zuordnungsdatei für Zusammenlegungen (optional)", required=False, help_text="Spalten alt;neu"
     )
     organisation = forms.ModelChoiceField(label="Organisation", queryset=None, required=False)
+    withdraw_missing = forms.BooleanField(
+        label="Die Datei ist der vollständige OZG-Katalog: nicht enthaltene OZG-Leistungen als entfallen markieren",
+        required=False,
+        help_text="Sie bleiben mit ihren Planungen erhalten, werden aber nicht mehr gezählt.",
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        allowed = allowed_kinds(user)
+        self.fields["kind"].choices = [(kind, label) for kind, label in KINDS if kind in allowed]
+        if len(allowed) == 1:
+            self.fields["kind"].initial = allowed[0]
         self.fields["organisation"].queryset = it_office_organisations(user).order_by("name")
+        if OZG not in allowed:
+            del self.fields["withdraw_missing"]
+        if LEIKA not in allowed:
+            for name in ("version_name", "valid_from", "mapping"):
+                del self.fields[name]
 
     def _check_upload(self, name):
         upload = self.cleaned_data.get(name)

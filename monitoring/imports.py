@@ -17,7 +17,7 @@ from leika.importing import FileSource
 from leika.models import CatalogueVersion
 from ozg.importing import import_leika_with_ozg, import_ozg
 
-from .access import it_office_organisations
+from .access import it_office_organisations, may_maintain_catalogues
 from .online_services import apply_online_services, plan_online_services
 
 LEIKA, OZG, ONLINE = "leika", "ozg", "online"
@@ -36,6 +36,7 @@ class Outcome:
     notes: list[str] = field(default_factory=list)
     proposals: list = field(default_factory=list)
     unknown: list = field(default_factory=list)
+    ozg_rows: list = field(default_factory=list)
     target_url: str = ""
 
 
@@ -60,7 +61,18 @@ def discard_job(job: dict) -> None:
             Path(job[key]).unlink(missing_ok=True)
 
 
+def allowed_kinds(user) -> list[str]:
+    """Shared catalogues for the catalogue role only; an IT office imports its own organisation's online services."""
+    kinds = [LEIKA, OZG] if may_maintain_catalogues(user) else []
+    if it_office_organisations(user).exists():
+        kinds.append(ONLINE)
+    return kinds
+
+
 def run_import(job: dict, user, *, dry_run: bool) -> Outcome:
+    # Checked again at confirmation: roles may have changed since the preview.
+    if job["kind"] not in allowed_kinds(user):
+        raise PermissionDenied("Diese Art von Import ist der Katalogpflege vorbehalten.")
     source = FileSource(job["path"], job["filename"])
     if job["kind"] == LEIKA:
         mapping = FileSource(job["mapping_path"], job["mapping_filename"]) if job.get("mapping_path") else None
@@ -91,9 +103,16 @@ def run_import(job: dict, user, *, dry_run: bool) -> Outcome:
                 outcome.target_url = reverse("crosswalk", args=[version.pk])
         return outcome
     if job["kind"] == OZG:
-        result = import_ozg(source, dry_run=dry_run)
+        result = import_ozg(source, dry_run=dry_run, withdraw_missing=job.get("withdraw_missing", False))
         outcome = Outcome("OZG-Leistungen")
         outcome.lines = result.summary()
+        outcome.ozg_rows = result.rows
+        replaced = sum(change.name_replaced for change in result.rows)
+        if replaced:
+            outcome.notes.append(
+                f"Bei {replaced} OZG-ID(s) ändert sich die Bezeichnung vollständig: bitte prüfen, ob die ID wirklich "
+                "dieselbe Leistung meint; Planungen und Zahlen aller Organisationen hängen an ihr."
+            )
         outcome.target_url = reverse("catalogues")
         return outcome
     organisation = it_office_organisations(user).filter(pk=job["organisation"]).first()

@@ -27,6 +27,11 @@ from .choices import (
     Status,
 )
 
+# The text field has no limit in the database (a migration would buy nothing); every path keeps it readable.
+JUSTIFICATION_MAX_LENGTH = 2000
+# Values of an assessment checked by their model field on every write path (relations are checked by the rules).
+CHECKED_VALUE_FIELDS = ("status", "efa_kind", "channel", "online_service_url")
+
 CLOSED_ROUND_MESSAGE = (
     "Die Erhebungsrunde %(round)s ist abgeschlossen; ihre Bewertungen können nicht mehr geändert werden."
 )
@@ -205,7 +210,16 @@ class SurveyRound(models.Model):
         verbose_name = "Erhebungsrunde"
         verbose_name_plural = "Erhebungsrunden"
         ordering = ["organisation", "year"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "year"], name="round_unique_per_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "year"], name="round_unique_per_year"),
+            # Two open rounds would put every service twice into the departments' lists.
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=models.Q(is_closed=False),
+                name="one_open_round_per_organisation",
+                violation_error_message="Diese Organisation hat schon eine offene Erhebungsrunde.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.organisation} {self.year}"
@@ -213,6 +227,21 @@ class SurveyRound(models.Model):
     @property
     def state_label(self) -> str:
         return "abgeschlossen" if self.is_closed else "offen"
+
+    def other_open_round(self) -> "SurveyRound | None":
+        """The organisation's open round other than this one, if any (there can be at most one)."""
+        return self.organisation.rounds.filter(is_closed=False).exclude(pk=self.pk).order_by("year").first()
+
+    def validate_constraints(self, exclude=None):
+        # The database constraint says "schon eine offene Runde"; a person needs to know which one.
+        if not self.is_closed and self.organisation_id:
+            other = self.other_open_round()
+            if other is not None:
+                raise ValidationError(
+                    f"Die Erhebungsrunde {other} ist noch offen; eine Organisation hat höchstens eine offene "
+                    f"Runde. Bitte schließen Sie {other.year} ab, bevor Sie eine weitere öffnen."
+                )
+        super().validate_constraints(exclude=exclude)
 
     def clean(self):
         if self.pk is None:
@@ -415,6 +444,17 @@ class Assessment(models.Model):
             add("department", "Die Organisationseinheit gehört zu einer anderen Organisation als die Runde.")
         if self.maturity_level_id and self.maturity_level.scale_id != round_obj.maturity_scale_id:
             add("maturity_level", f"Der Reifegrad gehört nicht zur Skala der Runde ({round_obj.maturity_scale}).")
+        for name in CHECKED_VALUE_FIELDS:
+            # The field's own checks (choices, address, length), so that imports, sheets and bulk edits refuse
+            # what the form refuses, e.g. a "javascript:" address.
+            try:
+                self._meta.get_field(name).clean(getattr(self, name), self)
+            except ValidationError as error:
+                for message in error.messages:
+                    add(name, message)
+        if len(self.justification or "") > JUSTIFICATION_MAX_LENGTH:
+            limit = f"{JUSTIFICATION_MAX_LENGTH:,}".replace(",", ".")
+            add("justification", f"Die Begründung ist länger als {limit} Zeichen.")
         if self.status == Status.KEIN_POTENZIAL and not (self.justification or "").strip():
             add("justification", "„Kein Optimierungspotenzial“ braucht eine Begründung.")
         if self.it_project_id and self.it_project.organisation_id != round_obj.organisation_id:

@@ -7,6 +7,7 @@ Land portal with its link. Nothing changes until the IT office confirms; keys th
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from leika.importing import FileSource
@@ -98,6 +99,13 @@ def plan_online_services(source: FileSource, organisation: Organisation, base_ur
             continue
         path = row.get("landing") or row.get("direct") or ""
         url = urljoin(base_url.rstrip("/") + "/", path.lstrip("/")) if path else base_url
+        try:
+            # The same check as the row's form and every other write path.
+            Assessment._meta.get_field("online_service_url").clean(url, assessment)
+        except ValidationError as error:
+            column = "Landingpage" if row.get("landing") else "Direktlink"
+            errors.append(RowError(number, column, f"„{url}“: {' '.join(error.messages)}"))
+            continue
         if (
             assessment.status == Status.DIGITAL
             and assessment.channel == Channel.LAND_BUND_PORTAL
@@ -107,6 +115,8 @@ def plan_online_services(source: FileSource, organisation: Organisation, base_ur
             continue
         proposed.add(key)
         plan.proposals.append(Proposal(number, assessment, url))
+    if errors:
+        raise ImportFailed(errors)
     return plan
 
 

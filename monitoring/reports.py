@@ -83,13 +83,15 @@ def ozg_figures(organisation: Organisation) -> OzgFigures:
         state.value: Count("pk", filter=municipal & Q(own_plan__state=state))
         for state in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
     }
-    figures = OzgLeistung.objects.annotate(
-        own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
-    ).aggregate(
-        total=Count("pk"),
-        municipal=Count("pk", filter=municipal),
-        planned_any=Count("own_plan"),
-        **states,
+    figures = (
+        OzgLeistung.objects.current()
+        .annotate(own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation)))
+        .aggregate(
+            total=Count("pk"),
+            municipal=Count("pk", filter=municipal),
+            planned_any=Count("own_plan"),
+            **states,
+        )
     )
     base = figures["municipal"]
     done, short, long = (figures[s] for s in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG))

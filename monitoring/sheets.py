@@ -337,8 +337,9 @@ def plan_upload(upload, filename: str, department, round_obj) -> Plan:
     plan = Plan(filename=filename, rows_in_file=len(records))
     choices = Choices(round_obj)
     ids = {_number(record["id"]) for record in records} - {None}
-    known = {row.pk: row for row in Assessment.objects.filter(pk__in=ids).select_related(*PARSED_RELATIONS)}
-    mine = set(sheet_rows(department, round_obj).values_list("pk", flat=True))
+    # Only the rows of this sheet are looked up: whether an ID exists elsewhere, and where, is not the uploader's to
+    # learn, so an unknown and a foreign ID get the same answer.
+    known = {row.pk: row for row in sheet_rows(department, round_obj).filter(pk__in=ids)}
     seen: dict[int, int] = {}
     stale: list[tuple[int, Assessment, int, dict]] = []
 
@@ -363,13 +364,10 @@ def plan_upload(upload, filename: str, department, round_obj) -> Plan:
             continue
         seen[pk] = line
         if row is None:
-            error("id", f"Eine Bewertung mit der ID {pk} gibt es nicht.")
-            continue
-        if pk not in mine:
             error(
                 "id",
-                f"Die Leistung {row.leika_entry.key} gehört zur Einheit {row.department.code} in der Runde "
-                f"{row.round}, nicht zu {department.code} in der Runde {round_obj.year}; sie wird nicht übernommen.",
+                f"Die Bewertungs-ID {pk} gehört nicht zur Tabelle von {department.code} in der Runde "
+                f"{round_obj.year}; die Zeile wird nicht übernommen.",
             )
             continue
         if restore_text(record["key"]) != row.leika_entry.key:
@@ -412,7 +410,7 @@ def plan_upload(upload, filename: str, department, round_obj) -> Plan:
             continue
         plan.changes.append(RowChange(line, row, version, {name: values[name] for name in changed}, change_list))
 
-    plan.missing = len(mine - set(seen))
+    plan.missing = sheet_rows(department, round_obj).exclude(pk__in=list(seen)).count()
     if stale:
         history: dict[int, list[AssessmentChange]] = {}
         for change in (

@@ -4,11 +4,13 @@ from django.contrib import admin
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count
 
+from leika.admin import CatalogueRoleAdmin
+
 from .models import EfaOffer, Lage, MaturityLevel, MaturityScale, OzgLeistung, Themenfeld
 
 
 @admin.register(Themenfeld)
-class ThemenfeldAdmin(admin.ModelAdmin):
+class ThemenfeldAdmin(CatalogueRoleAdmin):
     list_display = ["name", "leistung_count"]
     search_fields = ["name"]
     # Django drops Meta.ordering from grouped queries, and the count annotation groups.
@@ -23,14 +25,14 @@ class ThemenfeldAdmin(admin.ModelAdmin):
 
 
 @admin.register(Lage)
-class LageAdmin(admin.ModelAdmin):
+class LageAdmin(CatalogueRoleAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name"]
 
 
 @admin.register(OzgLeistung)
-class OzgLeistungAdmin(admin.ModelAdmin):
+class OzgLeistungAdmin(CatalogueRoleAdmin):
     list_display = ["ozg_id", "name", "themenfeld", "lage", "zustaendigkeit"]
     list_display_links = ["ozg_id", "name"]
     list_filter = ["zustaendigkeit", "themenfeld", "lage__kind", "lage"]

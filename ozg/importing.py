@@ -1,8 +1,11 @@
 """Import of OZG-Leistungen, and of the LeiKa → OZG mapping that LeiKa files with an OZG-ID column carry."""
 
-from dataclasses import dataclass
+import re
+from difflib import SequenceMatcher
+from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from leika.importing import FileSource, LeikaImportResult, import_leika
 from leika.models import CatalogueVersion, LeikaEntry
@@ -22,26 +25,75 @@ OZG_ID_COLUMN = Column("ozg_id", "OZG-ID", ("OZG-ID", "OZG ID", "OZGID"), requir
 RESPONSIBILITY = {choice.label.casefold(): choice.value for choice in Zustaendigkeit}
 
 
+NEW, RENAMED, CHANGED, WITHDRAWN, RESTORED = "neu", "umbenannt", "geändert", "entfällt", "wieder aufgenommen"
+FIELD_LABELS = {"name": "Bezeichnung", "lage": "Lage", "themenfeld": "Themenfeld", "zustaendigkeit": "Zuständigkeit"}
+
+
+@dataclass
+class OzgRowChange:
+    """One OZG-Leistung the import adds, renames, changes, withdraws or takes back, with each field old → new."""
+
+    kind: str
+    ozg_id: int
+    name: str
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
+    name_replaced: bool = False  # the name changes entirely: probably another service under a reused ID
+
+
 @dataclass
 class OzgImportResult:
     created: int
     changed: int
     unchanged: int
     written: bool
+    renamed: int = 0
+    withdrawn: int = 0
+    rows: list[OzgRowChange] = field(default_factory=list)
 
     def summary(self) -> list[tuple[str, int]]:
-        return [("neu", self.created), ("geändert", self.changed), ("unverändert", self.unchanged)]
+        return [
+            ("neu", self.created),
+            ("umbenannt", self.renamed),
+            ("geändert", self.changed - self.renamed),
+            ("entfällt", self.withdrawn),
+            ("unverändert", self.unchanged),
+        ]
 
     def summary_lines(self) -> list[str]:
         return [f"{label}: {count}" for label, count in self.summary()]
+
+
+def _words(name: str) -> set[str]:
+    return {word for word in re.findall(r"\w+", name.casefold()) if len(word) > 3}
+
+
+def name_replaced(old: str, new: str) -> bool:
+    """Whether a new name shares no word with the old one ("Jagdschein" → "Sterbefallanzeige"): then the ID most
+    likely names another service, and every plan and figure under it would silently change its meaning."""
+    old_words, new_words = _words(old), _words(new)
+    if not old_words or not new_words or old_words & new_words:
+        return False
+    # "Abbruchgenehmigung" → "Abbruch- und Rückbaugenehmigung" shares no word but most of its letters.
+    return SequenceMatcher(None, old.casefold(), new.casefold()).ratio() < 0.5
+
+
+def _shown(name: str, value) -> str:
+    """A field's value as the preview shows it: the label of a choice, the name of a related record."""
+    if value in (None, ""):
+        return ""
+    return str(dict(Zustaendigkeit.choices).get(value, value)) if name == "zustaendigkeit" else str(value)
 
 
 def _ozg_id(text: str) -> int | None:
     return int(text) if text.isdigit() and 10000 <= int(text) <= 99999 else None
 
 
-def import_ozg(source: FileSource, *, dry_run: bool = False) -> OzgImportResult:
-    """Create or update OZG-Leistungen by OZG-ID; raises ImportFailed naming each bad row and field."""
+def import_ozg(source: FileSource, *, dry_run: bool = False, withdraw_missing: bool = False) -> OzgImportResult:
+    """Create or update OZG-Leistungen by OZG-ID; raises ImportFailed naming each bad row and field.
+
+    With `withdraw_missing` the file is the whole catalogue: OZG-Leistungen it does not name are marked withdrawn
+    (kept, since plans point to them, but no longer counted). The result lists every row that changes.
+    """
     table = read_table(source.data, source.filename, OZG_COLUMNS)
     themenfelder = {t.name.casefold(): t for t in Themenfeld.objects.all()}
     errors, seen, parsed = [], {}, []
@@ -83,8 +135,11 @@ def import_ozg(source: FileSource, *, dry_run: bool = False) -> OzgImportResult:
         lagen = {lage.name: lage for lage in Lage.objects.all()}
         for name in sorted({row["lage"] for _, row, _, _ in parsed if row["lage"]} - set(lagen)):
             lagen[name] = Lage.objects.create(name=name)
-        existing = {o.ozg_id: o for o in OzgLeistung.objects.filter(ozg_id__in=seen)}
-        created, changed, unchanged = [], [], 0
+        existing = {
+            o.ozg_id: o for o in OzgLeistung.objects.filter(ozg_id__in=seen).select_related("lage", "themenfeld")
+        }
+        created, changed, unchanged, rows = [], [], 0, []
+        renamed = 0
         for ozg_id, row, themenfeld, responsibility in parsed:
             values = {"name": row["name"], "lage": lagen.get(row["lage"]), "themenfeld": themenfeld}
             if has_responsibility:
@@ -92,18 +147,47 @@ def import_ozg(source: FileSource, *, dry_run: bool = False) -> OzgImportResult:
             current = existing.get(ozg_id)
             if current is None:
                 created.append(OzgLeistung(ozg_id=ozg_id, **values))
-            elif any(getattr(current, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(current, f, v)
-                changed.append(current)
-            else:
+                rows.append(OzgRowChange(NEW, ozg_id, row["name"]))
+                continue
+            differing = [
+                (FIELD_LABELS[f], _shown(f, getattr(current, f)), _shown(f, v))
+                for f, v in values.items()
+                if getattr(current, f) != v
+            ]
+            restored = current.withdrawn_on is not None
+            if not differing and not restored:
                 unchanged += 1
+                continue
+            kind = RESTORED if restored else RENAMED if "name" in values and current.name != values["name"] else CHANGED
+            renamed += kind == RENAMED
+            rows.append(OzgRowChange(kind, ozg_id, row["name"], differing, name_replaced(current.name, row["name"])))
+            for f, v in values.items():
+                setattr(current, f, v)
+            current.withdrawn_on = None
+            changed.append(current)
+        withdrawn = []
+        if withdraw_missing:
+            withdrawn = list(OzgLeistung.objects.current().exclude(ozg_id__in=seen).order_by("ozg_id"))
+            for leistung in withdrawn:
+                leistung.withdrawn_on = timezone.localdate()
+                rows.append(OzgRowChange(WITHDRAWN, leistung.ozg_id, leistung.name))
         OzgLeistung.objects.bulk_create(created)
-        fields = ["name", "lage", "themenfeld"] + (["zustaendigkeit"] if has_responsibility else [])
+        fields = ["name", "lage", "themenfeld", "withdrawn_on"] + (["zustaendigkeit"] if has_responsibility else [])
         OzgLeistung.objects.bulk_update(changed, fields)
+        OzgLeistung.objects.bulk_update(withdrawn, ["withdrawn_on"])
         if dry_run:
             transaction.set_rollback(True)
-    return OzgImportResult(len(created), len(changed), unchanged, written=not dry_run)
+    order = {NEW: 0, RENAMED: 1, CHANGED: 2, RESTORED: 3, WITHDRAWN: 4}
+    rows.sort(key=lambda change: (not change.name_replaced, order[change.kind], change.ozg_id))
+    return OzgImportResult(
+        len(created),
+        len(changed),
+        unchanged,
+        written=not dry_run,
+        renamed=renamed,
+        withdrawn=len(withdrawn),
+        rows=rows,
+    )
 
 
 def _check_ozg_ids(table: Table) -> list[RowError]:

@@ -33,6 +33,12 @@ class Lage(models.Model):
         return self.name
 
 
+class OzgLeistungQuerySet(models.QuerySet):
+    def current(self):
+        """The OZG-Leistungen of the catalogue as it stands: without the withdrawn ones."""
+        return self.filter(withdrawn_on__isnull=True)
+
+
 class OzgLeistung(models.Model):
     ozg_id = models.PositiveIntegerField(
         "OZG-ID", unique=True, validators=[MinValueValidator(10000), MaxValueValidator(99999)]
@@ -46,6 +52,10 @@ class OzgLeistung(models.Model):
     leika_entries = models.ManyToManyField(
         LeikaEntry, blank=True, related_name="ozg_leistungen", verbose_name="LeiKa-Leistungen"
     )
+    # Kept, not deleted: plans and links of past rounds still point here; counts leave withdrawn ones out.
+    withdrawn_on = models.DateField("entfallen seit", null=True, blank=True)
+
+    objects = OzgLeistungQuerySet.as_manager()
 
     class Meta:
         verbose_name = "OZG-Leistung"

@@ -10,6 +10,7 @@ import datetime
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from leika.models import CatalogueVersion, LeikaEntry
@@ -89,6 +90,19 @@ def close(round_obj) -> SurveyRound:
     return round_obj
 
 
+def closed_round(organisation, year, *, version, maturity_scale=None, fill=None) -> SurveyRound:
+    """A past round, filled by `fill(round)` while it was open, then closed. An organisation has one open round at
+    most: its open round, if any, is closed meanwhile and opened again afterwards."""
+    open_ones = list(organisation.rounds.filter(is_closed=False).values_list("pk", flat=True))
+    SurveyRound.objects.filter(pk__in=open_ones).update(is_closed=True)
+    round_obj = survey_round(organisation, year, version=version, maturity_scale=maturity_scale)
+    if fill is not None:
+        fill(round_obj)
+    close(round_obj)
+    SurveyRound.objects.filter(pk__in=open_ones).update(is_closed=False)
+    return round_obj
+
+
 def assessment(round_obj, leika_entry, department, **fields) -> Assessment:
     return Assessment.objects.create(round=round_obj, leika_entry=leika_entry, department=department, **fields)
 
@@ -121,6 +135,13 @@ def reader(department, username="reader", **fields):
 def it_office(organisation, username="it", **fields):
     """The IT office (IT-Steuerung): sees and edits every department of its organisation, runs the rounds."""
     return person(username, organisation, role=OrganisationRole.IT_STEUERUNG, **fields)
+
+
+def cataloguer(username="katalog", **fields):
+    """The catalogue role: a person in the group "Katalogpflege", member of no organisation."""
+    user = person(username, **fields)
+    user.groups.add(Group.objects.get(name="Katalogpflege"))
+    return user
 
 
 def superuser(username="root", password=None, **fields):
@@ -171,8 +192,6 @@ def workspace_world() -> SimpleNamespace:
     w.foreign_it = it_office(w.other_org, "foreign", first_name="Foreign")
 
     w.previous_round = survey_round(w.org, 2023, version=w.version)
-    w.round = survey_round(w.org, 2024, version=w.version)
-    w.foreign_round = survey_round(w.other_org, 2024, version=w.version)
 
     names = ["Anmeldung", "Bauantrag", "Wohngeld", "Hundesteuer", "Sozialhilfe"]
     w.entries = [leika_entry(w.version, n, f"Leistung {name}", typisierung=["5"]) for n, name in enumerate(names, 1)]
@@ -188,6 +207,11 @@ def workspace_world() -> SimpleNamespace:
         n: assessment(w.previous_round, w.entries[n], w.dep, status=status)
         for n, status in [(0, Status.ANALOG), (1, Status.PDF), (2, Status.DIGITAL)]
     }
+    # Closed before the next round opens: an organisation has one open round at most.
+    close(w.previous_round)
+    w.previous_round.refresh_from_db()
+    w.round = survey_round(w.org, 2024, version=w.version)
+    w.foreign_round = survey_round(w.other_org, 2024, version=w.version)
     # 0 unchanged since 2023, 1 changed (PDF → Digital), 2 unchanged and confirmed, 3 new; 4 of another department.
     w.rows = [
         assessment(w.round, w.entries[0], w.dep, carried_over_from=w.prev[0]),
@@ -213,8 +237,6 @@ def workspace_world() -> SimpleNamespace:
     Assessment.objects.filter(pk=w.rows[0].pk).update(status=Status.ANALOG)
     w.rows[0].refresh_from_db()
     w.foreign_row = assessment(w.foreign_round, w.entries[0], w.foreign_dep)
-    close(w.previous_round)
-    w.previous_round.refresh_from_db()
     w.question = Question.objects.create(
         assessment=w.rows[1], text="Ist der Onlinedienst schon live?", asked_by=w.it_office
     )

@@ -87,15 +87,15 @@ def data(admin_user):
     )
     OzgPlan.objects.create(organisation=organisation, ozg_leistung=leistung, target_quarter="2025-Q1")
 
+    closed_round = factories.survey_round(organisation, 2023, version=version)
+    closed_assessment = factories.assessment(closed_round, lo_entry, department, status=Status.PDF, it_project=project)
+    factories.close(closed_round)
+
     open_round = factories.survey_round(organisation, 2024, version=version)
     open_assessments = make_assessments(open_round, department, entries)
     Assessment.objects.filter(pk=open_assessments[0].pk).update(
         status=Status.DIGITAL, maturity_level=level, efa_offer=offer, it_project=project
     )
-
-    closed_round = factories.survey_round(organisation, 2023, version=version)
-    closed_assessment = factories.assessment(closed_round, lo_entry, department, status=Status.PDF, it_project=project)
-    factories.close(closed_round)
     apply_changes(admin_user, [open_assessments[1]], {"status": Status.PDF}, comment="Formular online")
     Question.objects.create(assessment=open_assessments[1], text="Gibt es schon ein Formular?", asked_by=admin_user)
     TablePreference.objects.create(user=admin_user, table="meine_leistungen", columns=["key", "name"])
@@ -328,9 +328,11 @@ def test_deleting_an_assessment_a_closed_round_refers_to_is_refused(admin_client
     # The reference is set while the round is open, as it would be when rows are carried over.
     source = data["open_assessments"][2]
     closed = SurveyRound.objects.filter(pk=data["closed_round"].pk)
+    SurveyRound.objects.filter(pk=data["open_round"].pk).update(is_closed=True)
     closed.update(is_closed=False)
     Assessment.objects.filter(pk=data["closed_assessment"].pk).update(carried_over_from=source)
     closed.update(is_closed=True)
+    SurveyRound.objects.filter(pk=data["open_round"].pk).update(is_closed=False)
 
     response = admin_client.post(admin_url(Assessment, "delete", source.pk), {"post": "yes"})
 
@@ -407,13 +409,13 @@ def test_survey_round_changelist_queries_do_not_grow_with_rows(admin_client, dat
 
     scale = data["open_round"].maturity_scale
     for year in range(2000, 2020):
-        round_obj = SurveyRound.objects.create(
-            organisation=data["organisation"],
-            year=year,
-            catalogue_version=data["version"],
+        factories.closed_round(
+            data["organisation"],
+            year,
+            version=data["version"],
             maturity_scale=scale,
+            fill=lambda round_obj: make_assessments(round_obj, data["department"], data["entries"][:1]),
         )
-        make_assessments(round_obj, data["department"], data["entries"][:1])
     with django_assert_num_queries(len(few)):
         response = admin_client.get(url)
     assert len(response.context["cl"].result_list) == 22
@@ -435,8 +437,14 @@ def test_close_and_reopen_round_actions(admin_client, data):
         {"action": "reopen_rounds", "_selected_action": [open_round.pk, data["closed_round"].pk], "index": 0},
         follow=True,
     )
-    assert not SurveyRound.objects.filter(is_closed=True).exists()
-    assert messages_of(response) == ["2 Erhebungsrunden wurden wieder geöffnet."]
+    assert SurveyRound.objects.filter(is_closed=True).count() == 2, "one open round per organisation: nothing opened"
+    assert messages_of(response)[0].startswith("Nichts wurde wieder geöffnet: eine Organisation hat höchstens eine")
+
+    response = admin_client.post(
+        url, {"action": "reopen_rounds", "_selected_action": [open_round.pk], "index": 0}, follow=True
+    )
+    assert not SurveyRound.objects.filter(pk=open_round.pk, is_closed=True).exists()
+    assert messages_of(response) == ["1 Erhebungsrunde wurde wieder geöffnet."]
 
 
 def test_closing_an_already_closed_round_says_so(admin_client, data):
@@ -469,6 +477,7 @@ def test_bulk_delete_of_an_empty_round_works(admin_client, data):
         year=2030,
         catalogue_version=data["version"],
         maturity_scale=data["open_round"].maturity_scale,
+        is_closed=True,
     )
     admin_client.post(
         admin_url(SurveyRound, "changelist"),
@@ -504,9 +513,11 @@ def test_deleting_a_project_of_open_rounds_only_works(admin_client, data):
 
 def test_deleting_a_user_who_confirmed_a_closed_round_is_refused(admin_client, data, django_user_model):
     confirmer = factories.person("sr.a62")
+    SurveyRound.objects.filter(pk=data["open_round"].pk).update(is_closed=True)
     SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=False)
     Assessment.objects.filter(pk=data["closed_assessment"].pk).update(confirmed_by=confirmer)
     SurveyRound.objects.filter(pk=data["closed_round"].pk).update(is_closed=True)
+    SurveyRound.objects.filter(pk=data["open_round"].pk).update(is_closed=False)
     response = admin_client.post(reverse("admin:accounts_user_delete", args=[confirmer.pk]), {"post": "yes"})
     assert response.status_code == 200
     assert "Bewertung der abgeschlossenen Runde Musterstadt 2023" in str(response.context["protected"])

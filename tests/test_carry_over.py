@@ -136,6 +136,7 @@ def test_the_scope_grows_by_the_children_of_entries_in_scope(world):
 
 
 def test_a_round_on_the_same_version_is_a_copy(world):
+    factories.close(world["round"])
     copy = open_round(world["org"], 2025, world["v2024"])
     assert copy.assessments.count() == world["round"].assessments.count()
     report = carry_over_report(copy)
@@ -164,6 +165,7 @@ def test_the_open_round_command_prints_the_report(world, capsys):
 def test_the_report_page_of_a_copy_names_every_row_unchanged(client, world, admin_user):
     # The entries of 2024 carry their own crosswalk class (Nachfolger, umbenannt, …); a copy on the same version
     # must still report them as unchanged.
+    factories.close(world["round"])
     copy = open_round(world["org"], 2025, world["v2024"])
     client.force_login(admin_user)
     page = client.get(reverse("carry_over", args=[copy.pk])).content.decode()

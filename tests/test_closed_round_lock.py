@@ -48,9 +48,7 @@ def world():
     scale = factories.scale(SCALE_OZG_2_0)
     department = factories.department(factories.organisation())
     project = ITProject.objects.create(organisation=department.organisation, title="E-Akte", year=2023)
-    open_round = factories.survey_round(department.organisation, 2024, version=version, maturity_scale=scale)
     closed_round = factories.survey_round(department.organisation, 2023, version=version, maturity_scale=scale)
-    open_assessment = factories.assessment(open_round, entries[1], department, status=Status.ANALOG)
     closed_assessment = factories.assessment(
         closed_round,
         entries[0],
@@ -61,6 +59,8 @@ def world():
         justification="Onlinedienst in Arbeit",
     )
     factories.close(closed_round)
+    open_round = factories.survey_round(department.organisation, 2024, version=version, maturity_scale=scale)
+    open_assessment = factories.assessment(open_round, entries[1], department, status=Status.ANALOG)
     return World(entries, department, project, open_round, closed_round, open_assessment, closed_assessment)
 
 

@@ -398,7 +398,7 @@ def test_the_deadline_form_refuses_malformed_dates(client, world, deadline):
 @pytest.fixture
 def importer(client, world, settings, tmp_path):
     settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
-    client.force_login(world.it_office)
+    client.force_login(factories.cataloguer())
     return tmp_path / "uploads"
 
 

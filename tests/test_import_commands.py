@@ -9,7 +9,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from leika.crosswalk import Change
+from leika.importing import FileSource
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
+from ozg.importing import import_ozg
 from ozg.models import OzgLeistung
 
 pytestmark = pytest.mark.django_db
@@ -266,10 +268,10 @@ OZG_CSV = (
 
 def test_ozg_import_creates_then_updates_by_id(tmp_path):
     code, out, _ = run("import_ozg", write(tmp_path, "ozg.csv", OZG_CSV.encode()))
-    assert (code, out.splitlines()) == (0, ["neu: 1", "geändert: 0", "unverändert: 0"])
+    assert (code, out.splitlines()) == (0, ["neu: 1", "umbenannt: 0", "geändert: 0", "entfällt: 0", "unverändert: 0"])
     changed = OZG_CSV.replace("Abbruchgenehmigung;", "Abbruch- und Rückbaugenehmigung;")
     code, out, _ = run("import_ozg", write(tmp_path, "ozg2.csv", changed.encode()))
-    assert out.splitlines() == ["neu: 0", "geändert: 1", "unverändert: 0"]
+    assert out.splitlines() == ["neu: 0", "umbenannt: 1", "geändert: 0", "entfällt: 0", "unverändert: 0"]
     leistung = OzgLeistung.objects.get(ozg_id=10513)
     assert (leistung.name, leistung.lage.name, leistung.themenfeld.name, leistung.zustaendigkeit) == (
         "Abbruch- und Rückbaugenehmigung",
@@ -322,3 +324,47 @@ def test_the_real_kdn_catalogues_import_with_their_mapping(shared_data):
         if line.rsplit(";", 1)[1].strip()
     )
     assert linked == with_id
+
+
+def test_ozg_import_lists_every_row_it_changes_and_marks_an_entirely_new_name(tmp_path):
+    catalogue = (
+        "OZG-ID;Bezeichnung;Lage;Themenfeld;Zuständigkeit\n"
+        "10235;Jagdschein;Freizeit;Engagement & Hobby;Kommune\n"
+        "10513;Abbruchgenehmigung;Bauen & Immobilien;Bauen & Wohnen;Kommune\n"
+        "10110;Abfallentsorgung;Wohnen & Umzug;Bauen & Wohnen;Kommune\n"
+    )
+    run("import_ozg", write(tmp_path, "v1.csv", catalogue.encode()))
+    published = write(
+        tmp_path,
+        "v2.csv",
+        (
+            "OZG-ID;Bezeichnung;Lage;Themenfeld;Zuständigkeit\n"
+            "10235;Sterbefallanzeige;Sterbefall;Familie & Kind;Kommune\n"
+            "10513;Abbruch- und Rückbaugenehmigung;Bauen & Immobilien;Bauen & Wohnen;Land\n"
+            "10600;Neue Leistung;Arbeit;Arbeit & Ruhestand;\n"
+        ).encode(),
+    )
+
+    preview = import_ozg(FileSource(published, "v2.csv"), dry_run=True, withdraw_missing=True)
+    rows = {change.ozg_id: change for change in preview.rows}
+    assert [(c.ozg_id, c.kind, c.name_replaced) for c in preview.rows] == [
+        (10235, "umbenannt", True),
+        (10600, "neu", False),
+        (10513, "umbenannt", False),
+        (10110, "entfällt", False),
+    ], "an entirely new name first, then by kind"
+    assert ("Bezeichnung", "Jagdschein", "Sterbefallanzeige") in rows[10235].fields
+    assert ("Themenfeld", "Engagement & Hobby", "Familie & Kind") in rows[10235].fields
+    assert ("Zuständigkeit", "Kommune", "Land") in rows[10513].fields
+    assert OzgLeistung.objects.current().count() == 3, "the preview writes nothing"
+
+    code, out, err = run("import_ozg", published, "--entfallene-markieren")
+    assert code == 0
+    assert out.splitlines() == ["neu: 1", "umbenannt: 2", "geändert: 0", "entfällt: 1", "unverändert: 0"]
+    assert "Prüfen: OZG-ID 10235 heißt nun „Sterbefallanzeige“ statt „Jagdschein“." in err
+    assert OzgLeistung.objects.get(ozg_id=10110).withdrawn_on == timezone.localdate()
+    assert sorted(OzgLeistung.objects.current().values_list("ozg_id", flat=True)) == [10235, 10513, 10600]
+
+    code, out, _ = run("import_ozg", write(tmp_path, "v3.csv", catalogue.encode()))
+    assert OzgLeistung.objects.get(ozg_id=10110).withdrawn_on is None, "a file that names it again takes it back"
+    assert out.splitlines() == ["neu: 0", "umbenannt: 2", "geändert: 1", "entfällt: 0", "unverändert: 0"]

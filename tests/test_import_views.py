@@ -25,6 +25,13 @@ def it_office(settings, tmp_path):
     return factories.it_office(org), org
 
 
+@pytest.fixture
+def cataloguer(settings, tmp_path):
+    """The catalogue role, the only one that imports the shared LeiKa and OZG catalogues."""
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "uploads"
+    return factories.cataloguer()
+
+
 def upload(client, content: bytes, name="katalog.csv", **fields):
     data = {"kind": "leika", "version_name": "2024", "file": SimpleUploadedFile(name, content), **fields}
     return client.post(reverse("import_start"), data)
@@ -43,8 +50,8 @@ def test_staff_without_the_it_office_role_may_not_import(client, it_office):
     assert CatalogueVersion.objects.count() == 0
 
 
-def test_the_preview_counts_but_writes_nothing_and_confirming_writes(client, it_office, tmp_path):
-    client.force_login(it_office[0])
+def test_the_preview_counts_but_writes_nothing_and_confirming_writes(client, cataloguer, tmp_path):
+    client.force_login(cataloguer)
     before = snapshot()
     response = upload(client, fim_csv(V1))
     assert response.status_code == 200
@@ -62,8 +69,8 @@ def test_the_preview_counts_but_writes_nothing_and_confirming_writes(client, it_
     assert client.post(reverse("import_confirm", args=[token])).status_code == 404
 
 
-def test_a_bad_file_shows_row_and_field_and_writes_nothing(client, it_office, tmp_path):
-    client.force_login(it_office[0])
+def test_a_bad_file_shows_row_and_field_and_writes_nothing(client, cataloguer, tmp_path):
+    client.force_login(cataloguer)
     before = snapshot()
     response = upload(client, fim_csv([("9900100100000", "Zu kurz")]))
     assert response.status_code == 200
@@ -73,16 +80,16 @@ def test_a_bad_file_shows_row_and_field_and_writes_nothing(client, it_office, tm
     assert not list((tmp_path / "uploads").iterdir())
 
 
-def test_the_form_names_missing_fields_in_german(client, it_office):
-    client.force_login(it_office[0])
+def test_the_form_names_missing_fields_in_german(client, cataloguer):
+    client.force_login(cataloguer)
     response = client.post(reverse("import_start"), {"kind": "leika", "file": SimpleUploadedFile("a.csv", b"x")})
     assert "Bitte einen Namen für die neue Katalogversion angeben." in response.content.decode()
     response = client.post(reverse("import_start"), {"kind": "ozg", "file": SimpleUploadedFile("a.exe", b"x")})
     assert "Bitte eine CSV- oder XLSX-Datei hochladen." in response.content.decode()
 
 
-def test_the_crosswalk_page_shows_the_classes_and_their_entries(client, it_office, tmp_path):
-    client.force_login(it_office[0])
+def test_the_crosswalk_page_shows_the_classes_and_their_entries(client, cataloguer, tmp_path):
+    client.force_login(cataloguer)
     client.post(reverse("import_confirm", args=[upload(client, fim_csv(V1), version_name="2023").context["token"]]))
     CatalogueVersion.objects.filter(name="2023").update(valid_from=datetime.date(2023, 1, 1))
     client.post(reverse("import_confirm", args=[upload(client, fim_csv(V2)).context["token"]]))
@@ -129,3 +136,26 @@ def test_online_services_are_proposed_and_applied_only_after_confirming(client, 
     assert digital.leika_entry.key == "99001001000000"
     assert digital.online_service_url == "https://www.service.wirtschaft.nrw/antrag/hundesteuer/"
     assert digital.confirmed_at is None
+
+
+def test_an_it_office_imports_online_services_but_not_the_shared_catalogues(client, it_office):
+    user, _ = it_office
+    client.force_login(user)
+    form = client.get(reverse("import_start")).context["form"]
+    assert [kind for kind, _ in form.fields["kind"].choices] == ["online"]
+    response = upload(client, fim_csv(V1))
+    assert response.context["form"].errors["kind"], "LeiKa is not offered, a forged choice is refused"
+    response = client.post(reverse("import_start"), {"kind": "ozg", "file": SimpleUploadedFile("o.csv", b"x")})
+    assert response.context["form"].errors["kind"]
+    assert CatalogueVersion.objects.count() == 0
+
+
+def test_the_catalogue_role_imports_catalogues_and_a_token_of_a_lost_role_writes_nothing(client, cataloguer):
+    client.force_login(cataloguer)
+    form = client.get(reverse("import_start")).context["form"]
+    assert [kind for kind, _ in form.fields["kind"].choices] == ["leika", "ozg"]
+    token = upload(client, fim_csv(V1)).context["token"]
+    cataloguer.groups.clear()
+    response = client.post(reverse("import_confirm", args=[token]))
+    assert response.status_code == 403
+    assert CatalogueVersion.objects.count() == 0

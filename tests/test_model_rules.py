@@ -335,7 +335,11 @@ def test_a_regionalschluessel_of_non_ascii_digits_is_refused(world):
 )
 def test_a_round_year_outside_2000_to_2100_is_refused(world, year, message):
     round_obj = SurveyRound(
-        organisation=world.organisation, year=year, catalogue_version=world.version, maturity_scale=world.scale
+        organisation=world.organisation,
+        year=year,
+        catalogue_version=world.version,
+        maturity_scale=world.scale,
+        is_closed=True,
     )
     assert errors_of(round_obj) == {"year": [message]}
 

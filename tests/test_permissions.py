@@ -38,16 +38,16 @@ def world():
     v2025 = factories.catalogue_version("2025", 2025, predecessor=v2024)
     scale = factories.scale("ozg-1-1")
     closed_round = factories.survey_round(org, 2023, version=v2023, maturity_scale=scale)
-    open_round = factories.survey_round(org, 2024, version=v2024, maturity_scale=scale)
 
     def assessment(round_obj, version, key, department):
         entry = LeikaEntry.objects.create(version=version, key=key, name=f"Leistung {key}")
         return factories.assessment(round_obj, entry, department, status=Status.PDF)
 
     closed_a = assessment(closed_round, v2023, "99001001000000", dept_a)
+    factories.close(closed_round)
+    open_round = factories.survey_round(org, 2024, version=v2024, maturity_scale=scale)
     a = assessment(open_round, v2024, "99001001000000", dept_a)
     b = assessment(open_round, v2024, "99002001000000", dept_b)
-    factories.close(closed_round)
 
     personas = {
         "anonym": None,

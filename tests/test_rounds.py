@@ -272,6 +272,7 @@ def open_payload(world, **changes):
 
 
 def test_the_it_office_opens_a_round_and_the_assessments_are_carried_over(client, world):
+    factories.close(world["round"])
     login(client, world, "it")
     response = client.post(reverse("rounds"), open_payload(world))
     new_round = SurveyRound.objects.get(organisation=world["org"], year=2025)
@@ -300,7 +301,9 @@ def test_an_existing_year_is_refused_at_the_field_in_german(client, world):
 
 def test_a_missing_maturity_scale_is_asked_for_at_the_field(client, world):
     Organisation.objects.filter(pk=world["org"].pk).update(maturity_scale=None)
-    SurveyRound.objects.filter(organisation=world["org"]).update(organisation=world["other_org"], year=2020)
+    SurveyRound.objects.filter(organisation=world["org"]).update(
+        organisation=world["other_org"], year=2020, is_closed=True
+    )
     login(client, world, "it")
     response = client.post(reverse("rounds"), open_payload(world))
     assert response.context["form"].errors["maturity_scale"] == ["Bitte eine Reifegradskala wählen."]
@@ -459,12 +462,21 @@ def test_the_activity_feed_shows_who_changed_what_with_old_and_new_values(client
 
 def test_the_activity_feed_can_be_narrowed_to_one_round(client, world):
     apply_changes(world["users"]["editor"], [world["assessments"]["A 12"][0]], {"status": Status.PDF})
-    older = SurveyRound.objects.create(
-        organisation=world["org"], year=2023, catalogue_version=world["version"], maturity_scale=world["scale"]
+    old_rows = []
+    older = factories.closed_round(
+        world["org"],
+        2023,
+        version=world["version"],
+        maturity_scale=world["scale"],
+        fill=lambda round_obj: old_rows.append(
+            Assessment.objects.create(
+                round=round_obj,
+                leika_entry=make_entries(world["version"], 700, 1)[0],
+                department=world["departments"]["A 12"],
+            )
+        ),
     )
-    old_row = Assessment.objects.create(
-        round=older, leika_entry=make_entries(world["version"], 700, 1)[0], department=world["departments"]["A 12"]
-    )
+    old_row = old_rows[0]
     AssessmentChange.objects.create(
         assessment=old_row, user=world["users"]["editor"], at=CONFIRMED_AT, source=ChangeSource.IMPORT, version=2
     )
@@ -579,10 +591,13 @@ def test_only_the_own_it_office_manages_a_round_and_crafted_posts_change_nothing
     open_round, closed_round = (
         world["round"],
         SurveyRound.objects.create(
-            organisation=world["org"], year=2023, catalogue_version=world["version"], maturity_scale=world["scale"]
+            organisation=world["org"],
+            year=2023,
+            catalogue_version=world["version"],
+            maturity_scale=world["scale"],
+            is_closed=True,
         ),
     )
-    SurveyRound.objects.filter(pk=closed_round.pk).update(is_closed=True)
     for round_obj in (open_round, closed_round):
         for url in management_urls(round_obj):
             assert client.get(url).status_code == expected, url

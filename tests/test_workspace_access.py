@@ -93,19 +93,31 @@ def test_a_reader_may_not_write_and_nothing_is_written(client, world):
 
 
 def test_rows_of_a_closed_round_are_refused_to_every_write(client, world):
+    # The department's editor posts to a row of a round closed since the page was drawn: nothing is written, and
+    # the answer says so and keeps what was typed, instead of a bare 403.
     client = login(client, world.editor)
     row = world.prev[0]
     before = state()
-    assert (
-        client.post(reverse("assessment_detail", args=[row.pk]), detail_form_data(row, status="pdf")).status_code == 403
+    closed_since = "Nicht gespeichert: die Erhebungsrunde Musterstadt 2023 wurde inzwischen abgeschlossen."
+    response = client.post(
+        reverse("assessment_detail", args=[row.pk]), detail_form_data(row, status="pdf", justification="getippt")
     )
-    assert (
-        client.post(reverse("assessment_row", args=[row.pk]), row_form_data(row, status="pdf"), **HTMX).status_code
-        == 403
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert closed_since in page and "getippt" in page
+    response = client.post(
+        reverse("assessment_row", args=[row.pk]), row_form_data(row, status="pdf", justification="getippt"), **HTMX
     )
-    assert client.post(reverse("assessment_confirm", args=[row.pk]), {"version": row.version}).status_code == 403
+    assert closed_since in response.content.decode() and "getippt" in response.content.decode()
+    response = client.post(reverse("assessment_confirm", args=[row.pk]), {"version": row.version}, **HTMX)
+    assert "Nicht bestätigt: Die Erhebungsrunde Musterstadt 2023 ist abgeschlossen" in response.content.decode()
     bulk = {"auswahl": [f"{row.pk}:{row.version}"], "sammel-scope": "auswahl", "sammel-action": "bestaetigen"}
-    assert client.post(reverse("bulk_edit"), bulk).status_code == 403
+    response = client.post(reverse("bulk_edit"), bulk, follow=True)
+    assert "Die Erhebungsrunde Musterstadt 2023 ist abgeschlossen" in response.content.decode()
+    assert "Es wurde nichts geändert." in response.content.decode()
+    assert state() == before
+    reader = login(client, world.reader)
+    assert reader.post(reverse("assessment_detail", args=[row.pk]), detail_form_data(row)).status_code == 403
     question = Question.objects.create(assessment=row, text="Warum analog?", asked_by=world.it_office)
     before = state()
     answer = {f"antwort-{question.pk}-answer": "Darum"}

@@ -525,27 +525,20 @@ class KreisDemo:
         entries_2024 = self._write_entries(version_2024, self.services_2024, 2024)
         projects = self._write_projects()
         efa = self._efa_offers()
-        round_2023 = SurveyRound.objects.create(
-            organisation=self.org,
-            year=2023,
-            catalogue_version=version_2023,
-            maturity_scale=scale,
-            deadline=datetime.date(2023, 3, 31),
-        )
-        round_2024 = SurveyRound.objects.create(
-            organisation=self.org,
-            year=2024,
-            catalogue_version=version_2024,
-            maturity_scale=scale,
-            deadline=datetime.date(2024, 3, 31),
-        )
-        self._write_assessments(
-            round_2023, self.services_2023, entries_2023, levels, projects, efa, confirmed=_at(2023, 4, 14)
-        )
-        self._write_assessments(
-            round_2024, self.services_2024, entries_2024, levels, projects, efa, confirmed=_at(2024, 4, 12)
-        )
-        SurveyRound.objects.filter(pk__in=[round_2023.pk, round_2024.pk]).update(is_closed=True)
+        # One round after the other, each closed before the next opens: an organisation has one open round at most.
+        for year, version, services, entries, confirmed in (
+            (2023, version_2023, self.services_2023, entries_2023, _at(2023, 4, 14)),
+            (2024, version_2024, self.services_2024, entries_2024, _at(2024, 4, 12)),
+        ):
+            round_obj = SurveyRound.objects.create(
+                organisation=self.org,
+                year=year,
+                catalogue_version=version,
+                maturity_scale=scale,
+                deadline=datetime.date(year, 3, 31),
+            )
+            self._write_assessments(round_obj, services, entries, levels, projects, efa, confirmed=confirmed)
+            SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=True)
         # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
         open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline())
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")

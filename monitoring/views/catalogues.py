@@ -10,7 +10,7 @@ from leika.crosswalk import Change
 from leika.models import CatalogueVersion
 from leika.versions import class_counts
 
-from ..access import may_import_catalogues, visible_organisations
+from ..access import may_import, readable_assessments, visible_organisations
 from ..carryover import carry_over_report
 from ..exports.lists import crosswalk_export, list_file
 from ..filtersets import CrosswalkFilterSet
@@ -26,7 +26,7 @@ def catalogues(request):
     return render(
         request,
         "monitoring/catalogues.html",
-        {"versions": versions, "may_import": may_import_catalogues(request.user)},
+        {"versions": versions, "may_import": may_import(request.user)},
     )
 
 
@@ -80,5 +80,5 @@ def carry_over(request, pk):
         pk=pk,
         organisation__in=visible_organisations(request.user),
     )
-    report = carry_over_report(round_obj)
+    report = carry_over_report(round_obj, readable_assessments(request.user))
     return render(request, "monitoring/carry_over.html", {"round": round_obj, "report": report})

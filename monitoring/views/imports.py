@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from leika.tabular import ImportFailed
 
-from ..access import may_import_catalogues
+from ..access import may_import
 from ..forms import ImportForm
-from ..imports import LEIKA, discard_job, run_import, store_upload
+from ..imports import LEIKA, OZG, discard_job, run_import, store_upload
 
 SESSION_KEY = "imports"
 SHOWN_ERRORS = 20
@@ -26,7 +26,7 @@ def _errors_context(failure: ImportFailed) -> dict:
 
 @login_required
 def import_start(request):
-    if not may_import_catalogues(request.user):
+    if not may_import(request.user):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -38,6 +38,7 @@ def import_start(request):
             "version_name": data.get("version_name", "").strip(),
             "valid_from": data["valid_from"].isoformat() if data.get("valid_from") else "",
             "organisation": data["organisation"].pk if data.get("organisation") else None,
+            "withdraw_missing": bool(data.get("withdraw_missing")) and data["kind"] == OZG,
         }
         if data["kind"] == LEIKA and data.get("mapping"):
             job["mapping_path"] = store_upload(data["mapping"])
@@ -59,7 +60,7 @@ def import_start(request):
 @login_required
 @require_POST
 def import_confirm(request, token):
-    if not may_import_catalogues(request.user):
+    if not may_import(request.user):
         raise PermissionDenied
     job = request.session.get(SESSION_KEY, {}).pop(token, None)
     request.session.modified = True

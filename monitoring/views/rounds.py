@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -158,7 +158,20 @@ def round_reopen(request, pk):
         messages.info(request, f"Die Erhebungsrunde {round_obj} ist bereits offen.")
         return redirect("rounds")
     if request.method == "POST":
-        SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=False)
+        other = round_obj.other_open_round()
+        if other is None:
+            try:
+                with transaction.atomic():
+                    SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=False)
+            except IntegrityError:  # another round was opened in the same moment; the constraint kept one
+                other = round_obj.other_open_round()
+        if other is not None:
+            messages.error(
+                request,
+                f"Die Erhebungsrunde {round_obj} wurde nicht wieder geöffnet: die Runde {other} ist noch offen, und "
+                "eine Organisation hat höchstens eine offene Runde.",
+            )
+            return redirect("rounds")
         messages.warning(
             request,
             f"Die Erhebungsrunde {round_obj} ist wieder geöffnet; ihre Bewertungen können wieder geändert werden.",
@@ -173,11 +186,7 @@ def _confirmation(request, round_obj: SurveyRound, action: str):
         if action == "close"
         else {"total": 0, "reported": 0, "confirmed": 0}
     )
-    other_open = (
-        list(round_obj.organisation.rounds.filter(is_closed=False).exclude(pk=round_obj.pk).order_by("year"))
-        if action == "reopen"
-        else []
-    )
+    other_open = round_obj.other_open_round() if action == "reopen" else None
     return render(
         request,
         "monitoring/rounds/confirm.html",

@@ -2,7 +2,8 @@
 
 Permissions are the same on every view: anonymous visitors are sent to the login page; a row that is not visible to
 the user (another department, another organisation) answers 404, because for them it does not exist; a visible row
-the user may not change (reader of the department, closed round) answers 403 to every write. Nothing is written
+the user may not change (reader of the department) answers 403 to every write; a save that arrives after the round
+was closed is refused with a message that says so and keeps what was typed. Nothing is written
 outside `editing.apply_changes`, which checks the model's rules and the version the editor saw.
 """
 
@@ -17,7 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ..access import editable_assessments, editable_departments, readable_assessments, require_editable
+from ..access import (
+    editable_assessments,
+    editable_departments,
+    readable_assessments,
+    require_edit_role,
+    require_editable,
+)
 from ..detail import current_values, detail_context, readable_or_404
 from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, shown_value
 from ..exports.lists import list_file, my_services_export
@@ -25,7 +32,7 @@ from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
 from ..http import fragment_next, is_htmx, safe_next
 from ..links import my_services_url
-from ..models import Assessment, ChangeSource, SurveyRound
+from ..models import Assessment, ChangeSource, ClosedRoundError, SurveyRound
 from ..tables import (
     CHOOSABLE_COLUMNS,
     DEFAULT_PAGE_SIZE,
@@ -70,6 +77,13 @@ def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
     return data
 
 
+def closed_since_message(assessment) -> str:
+    return (
+        f"Nicht gespeichert: die Erhebungsrunde {assessment.round} wurde inzwischen abgeschlossen. Ihre Eingaben "
+        "stehen noch im Formular; Änderungen nimmt jetzt nur noch die IT-Steuerung entgegen."
+    )
+
+
 def save_row(request, assessment, form, *, source: str, comment: str = ""):
     """Save one row's valid form through the one write path: (saved, form, conflict).
 
@@ -86,6 +100,9 @@ def save_row(request, assessment, form, *, source: str, comment: str = ""):
             comment=comment,
         )
     except EditRefused as refused:
+        if isinstance(refused, ClosedRoundError):
+            form.add_error(None, closed_since_message(assessment))
+            return False, form, None
         if not isinstance(refused, EditConflict):
             form.show_refusal(refused)
             return False, form, None
@@ -190,7 +207,7 @@ def assessment_detail(request, pk):
     assessment = readable_or_404(request.user, pk)
     if request.method == "GET":
         return render(request, "monitoring/workspace/detail.html", detail_context(request, assessment))
-    require_editable(request.user, assessment)
+    require_edit_role(request.user, assessment)
     form = AssessmentForm(request.POST, assessment=assessment)
     conflict = None
     if form.is_valid():
@@ -263,7 +280,7 @@ def assessment_row(request, pk):
         if not is_htmx(request):
             return redirect("assessment_detail", pk=pk)
         return row_response(request, pk, next_url=next_url, focus=True)
-    require_editable(request.user, assessment)
+    require_edit_role(request.user, assessment)
     form = RowForm(request.POST, assessment=assessment, prefix=row_prefix(assessment))
     conflict = None
     label = f"{assessment.leika_entry.key} {assessment.leika_entry.name}"
@@ -288,7 +305,7 @@ def assessment_row(request, pk):
 @require_POST
 def assessment_confirm(request, pk):
     assessment = readable_or_404(request.user, pk)
-    require_editable(request.user, assessment)
+    require_edit_role(request.user, assessment)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -373,7 +390,8 @@ def bulk_edit(request):
         ids = sorted(versions)
         if readable_assessments(user).filter(pk__in=ids).count() != len(ids):
             raise Http404("Nicht alle ausgewählten Leistungen sind für Sie sichtbar.")
-        if editable_assessments(user).filter(pk__in=ids).count() != len(ids):
+        # Rows of a round closed in the meantime pass here and are refused by the write path, which says so.
+        if Assessment.objects.filter(pk__in=ids, department__in=editable_departments(user)).count() != len(ids):
             raise PermissionDenied("Sie dürfen nicht alle ausgewählten Leistungen bearbeiten.")
         seen_at = None
         context.update(
