@@ -1,8 +1,8 @@
 """Import of OZG-Leistungen, and of the LeiKa → OZG mapping that LeiKa files with an OZG-ID column carry."""
 
 import re
-from difflib import SequenceMatcher
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from django.db import transaction
 from django.utils import timezone
