@@ -9,11 +9,13 @@ memory stays flat however many rows there are.
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
+from django.views.decorators.http import require_GET
 
 from leika.crosswalk import Change
 
@@ -85,13 +87,27 @@ class ListExport:
         return response
 
 
-def list_file(build: Callable[..., ListExport], request, kind: str, *args):
-    """The list that `build(request, *args)` describes as .xlsx or .csv, or a 400 naming the invalid filter."""
+def list_file(build: Callable[..., ListExport], request, kind: str, **arguments):
+    """The list that `build(request, **arguments)` describes as .xlsx or .csv, or a 400 naming the invalid filter."""
     try:
-        export = build(request, *args)
+        export = build(request, **arguments)
     except FilterInvalid as invalid:
         return invalid.response()
     return export.xlsx() if kind == "xlsx" else export.csv()
+
+
+def file_views(build: Callable[..., ListExport]):
+    """The .xlsx and the .csv view of a list that `build(request, **url_arguments)` describes."""
+
+    def view_for(kind: str):
+        @login_required
+        @require_GET
+        def view(request, **arguments):
+            return list_file(build, request, kind, **arguments)
+
+        return view
+
+    return view_for("xlsx"), view_for("csv")
 
 
 def valid(filterset):

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
 
 from leika.crosswalk import Change
 from leika.models import CatalogueVersion
@@ -12,7 +11,7 @@ from leika.versions import class_counts
 
 from ..access import may_import, readable_assessments, visible_organisations
 from ..carryover import carry_over_report
-from ..exports.lists import crosswalk_export, list_file
+from ..exports.lists import crosswalk_export, file_views
 from ..filtersets import CrosswalkFilterSet
 from ..models import SurveyRound
 from ..tables import CrosswalkChangeTable, CrosswalkEntryTable, paginate
@@ -61,16 +60,7 @@ def crosswalk(request, pk):
     )
 
 
-@login_required
-@require_GET
-def crosswalk_xlsx(request, pk):
-    return list_file(crosswalk_export, request, "xlsx", version_or_404(pk))
-
-
-@login_required
-@require_GET
-def crosswalk_csv(request, pk):
-    return list_file(crosswalk_export, request, "csv", version_or_404(pk))
+crosswalk_xlsx, crosswalk_csv = file_views(lambda request, pk: crosswalk_export(request, version_or_404(pk)))
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..access import is_it_office, readable_assessments, readable_questions, require_editable
 from ..detail import detail_context, readable_or_404
-from ..exports.lists import list_file, questions_export
+from ..exports.lists import file_views, questions_export
 from ..filtersets import QuestionFilterSet
 from ..forms import AnswerForm, QuestionForm
 from ..links import assessment_url
@@ -81,13 +81,4 @@ def questions(request):
     )
 
 
-@login_required
-@require_GET
-def questions_xlsx(request):
-    return list_file(questions_export, request, "xlsx")
-
-
-@login_required
-@require_GET
-def questions_csv(request):
-    return list_file(questions_export, request, "csv")
+questions_xlsx, questions_csv = file_views(questions_export)

@@ -27,7 +27,7 @@ from ..access import (
 )
 from ..detail import current_values, detail_context, readable_or_404
 from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, shown_value
-from ..exports.lists import list_file, my_services_export
+from ..exports.lists import file_views, my_services_export
 from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
 from ..http import fragment_next, is_htmx, safe_next
@@ -168,16 +168,7 @@ def my_services(request):
     )
 
 
-@login_required
-@require_GET
-def my_services_xlsx(request):
-    return list_file(my_services_export, request, "xlsx")
-
-
-@login_required
-@require_GET
-def my_services_csv(request):
-    return list_file(my_services_export, request, "csv")
+my_services_xlsx, my_services_csv = file_views(my_services_export)
 
 
 @login_required
