@@ -400,9 +400,12 @@ def test_a_round_object_loaded_before_closing_cannot_add_a_row(world):
 def test_deleting_what_a_closed_row_refers_to_by_set_null_is_refused(world, referenced):
     source = world.open_assessment
     if referenced == "source":
+        # Set while 2023 was open, as a carry-over would; one round open at a time.
+        SurveyRound.objects.filter(pk=world.open_round.pk).update(is_closed=True)
         SurveyRound.objects.filter(pk=world.closed_round.pk).update(is_closed=False)
         Assessment.objects.filter(pk=world.closed_assessment.pk).update(carried_over_from=source)
         SurveyRound.objects.filter(pk=world.closed_round.pk).update(is_closed=True)
+        SurveyRound.objects.filter(pk=world.open_round.pk).update(is_closed=False)
     target = world.project if referenced == "project" else source
     before = stored(world.closed_assessment)
 
@@ -526,6 +529,7 @@ def reopen_by_save(round_obj: SurveyRound) -> None:
 
 @pytest.mark.parametrize("reopen", [reopen_by_update, reopen_by_save], ids=["update", "save"])
 def test_reopening_a_round_makes_its_assessments_editable_again(world, reopen):
+    factories.close(world.open_round)  # one open round per organisation
     reopen(world.closed_round)
     world.closed_round.refresh_from_db()
     assert world.closed_round.is_closed is False
@@ -547,6 +551,7 @@ def test_reopening_a_round_makes_its_assessments_editable_again(world, reopen):
 
 
 def test_closing_a_reopened_round_locks_it_again(world):
+    factories.close(world.open_round)
     reopen_by_save(world.closed_round)
     world.closed_round.is_closed = True
     world.closed_round.save()
@@ -561,6 +566,7 @@ def test_closing_a_reopened_round_locks_it_again(world):
 
 
 def test_reopening_in_the_admin_makes_the_change_page_editable(admin_client, world):
+    factories.close(world.open_round)
     admin_client.post(
         reverse("admin:monitoring_surveyround_changelist"),
         {"action": "reopen_rounds", "_selected_action": [world.closed_round.pk], "index": 0},

@@ -375,6 +375,7 @@ def test_rounds_on_unrelated_catalogues_are_shown_as_reported_without_a_bridge(e
     from .test_carry_over import make_version
 
     unrelated, entries = make_version("Fremdkatalog", 2025, [("99009001000000", "Fremde Leistung")])
+    SurveyRound.objects.filter(organisation=edited["org"]).update(is_closed=True)  # one open round at most
     later = SurveyRound.objects.create(
         organisation=edited["org"],
         year=2025,

@@ -102,11 +102,14 @@ def test_efa_and_projects(world):  # noqa: F811
     # Closed round: the values are set as they were before the round was closed.
     from monitoring.models import SurveyRound
 
+    open_ones = list(SurveyRound.objects.filter(organisation=org, is_closed=False).values_list("pk", flat=True))
+    SurveyRound.objects.filter(pk__in=open_ones).update(is_closed=True)  # one open round at most
     SurveyRound.objects.filter(pk=round_2023.pk).update(is_closed=False)
     rows.filter(leika_entry__key="99001001000000").update(efa_offer=offers[0], efa_kind=EfaKind.NACHNUTZUNG_VEREINBART)
     rows.filter(leika_entry__key="99002001000000").update(efa_kind=EfaKind.NACHNUTZUNG_IN_KLAERUNG)
     rows.filter(leika_entry__key="99003001000000").update(it_project=project)
     SurveyRound.objects.filter(pk=round_2023.pk).update(is_closed=True)
+    SurveyRound.objects.filter(pk__in=open_ones).update(is_closed=False)
 
     efa = figures.efa_table(org, round_2023)
     assert efa.rows[0].values == [2]  # available by the deadline: from 2022 and without a date

@@ -49,7 +49,7 @@ def test_importing_the_real_catalogues_after_the_demo_changes_no_ozg_leistung_an
 
     out = io.StringIO()
     call_command("import_ozg", str(shared_data / "kdn2019_ozg.csv"), stdout=out)
-    assert out.getvalue().splitlines() == ["neu: 0", "geändert: 0", "unverändert: 557"]
+    assert out.getvalue().splitlines() == ["neu: 0", "umbenannt: 0", "geändert: 0", "entfällt: 0", "unverändert: 557"]
     call_command("import_leika", str(shared_data / "kdn2019_leika.csv"), "--version", "LeiKa 10/2019", stdout=out)
 
     assert ozg_catalogue() == catalogue

@@ -69,26 +69,27 @@ def world(settings):
     }
     version = factories.catalogue_version(valid_from=datetime.date(2023, 1, 1))
     previous_round = factories.survey_round(organisation, 2023, version=version)
+    entries, previous = {}, {}
+    for number, (name, department, _, status_2023) in enumerate(SERVICES, start=1):
+        entries[name] = factories.leika_entry(version, name=name, key=factories.leika_key(number, group=32))
+        if status_2023 is not None:
+            previous[name] = factories.assessment(
+                previous_round, entries[name], departments[department], status=status_2023
+            )
+    factories.close(previous_round)  # before the next round opens: one open round per organisation
     open_round = factories.survey_round(
         organisation, 2024, version=version, deadline=timezone.localdate() - datetime.timedelta(days=7)
     )
-    rows, previous = {}, {}
-    for number, (name, department, status, status_2023) in enumerate(SERVICES, start=1):
-        entry = factories.leika_entry(version, name=name, key=factories.leika_key(number, group=32))
-        justification = "Nur vor Ort möglich." if status == Status.KEIN_POTENZIAL else ""
-        source = None
-        if status_2023 is not None:
-            source = factories.assessment(previous_round, entry, departments[department], status=status_2023)
-            previous[name] = source
+    rows = {}
+    for name, department, status, _ in SERVICES:
         rows[name] = factories.assessment(
             open_round,
-            entry,
+            entries[name],
             departments[department],
             status=status,
-            justification=justification,
-            carried_over_from=source,
+            justification="Nur vor Ort möglich." if status == Status.KEIN_POTENZIAL else "",
+            carried_over_from=previous.get(name),
         )
-    factories.close(previous_round)
 
     def named(first_name, last_name):
         return {"password": PASSWORD, "first_name": first_name, "last_name": last_name}
