@@ -1,6 +1,7 @@
 """The tables of the filtered lists ("Meine Leistungen", crosswalk, Rückfragen): columns and what rows need."""
 
 import django_tables2 as tables
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Prefetch
 from django.middleware.csrf import get_token
@@ -216,6 +217,12 @@ def paginate(table: tables.Table, request, per_page: int) -> None:
         table.paginate(page=table.paginator.num_pages, per_page=per_page)
 
 
+def kern_attrs(**table) -> dict:
+    """The KERN classes of head, body and cells (settings), with the table's own class and id: a table's `attrs`
+    replace the defaults as a whole, so they are merged here."""
+    return {**settings.DJANGO_TABLES2_TABLE_ATTRS, **table}
+
+
 # --- the crosswalk of a catalogue version ----------------------------------------------------------------------------
 
 
@@ -228,7 +235,7 @@ class CrosswalkTable(tables.Table):
 
     class Meta:
         template_name = "django_tables2/kern.html"
-        attrs = {"class": "kern-table kern-table--small report", "id": "crosswalk-entries"}
+        attrs = kern_attrs(**{"class": "kern-table kern-table--small report", "id": "crosswalk-entries"})
         orderable = False
         page_field = "seite"
         empty_text = "Keine Einträge."
@@ -292,7 +299,7 @@ class QuestionTable(tables.Table):
 
     class Meta:
         template_name = "django_tables2/kern.html"
-        attrs = {"class": "kern-table kern-table--small", "id": "rueckfragen"}
+        attrs = kern_attrs(id="rueckfragen")
         orderable = False
         page_field = "seite"
 
