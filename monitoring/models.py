@@ -555,12 +555,9 @@ class ChangeSource(models.TextChoices):
     SHEET = "tabelle", "Excel-Tabelle"
 
 
-class AssessmentChange(models.Model):
-    """One recorded change of an assessment: who, when, through which path, each field's old and new value."""
+class ChangeRecord(models.Model):
+    """What every recorded change holds: who, when, through which path, each field's old and new value."""
 
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="changes", verbose_name="Bewertung"
-    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -577,9 +574,20 @@ class AssessmentChange(models.Model):
     comment = models.TextField("Kommentar", blank=True, max_length=2000)
 
     class Meta:
+        abstract = True
+        ordering = ["-at", "-pk"]
+
+
+class AssessmentChange(ChangeRecord):
+    """One recorded change of an assessment: who, when, through which path, each field's old and new value."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="changes", verbose_name="Bewertung"
+    )
+
+    class Meta(ChangeRecord.Meta):
         verbose_name = "Änderung einer Bewertung"
         verbose_name_plural = "Änderungen von Bewertungen"
-        ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["assessment", "version"])]
 
     def __str__(self):
@@ -787,29 +795,14 @@ class OzgPlan(models.Model):
             raise ValidationError(errors)
 
 
-class OzgPlanChange(models.Model):
+class OzgPlanChange(ChangeRecord):
     """One recorded change of an OZG plan: who, when, through which path, each field's old and new value."""
 
     plan = models.ForeignKey(OzgPlan, on_delete=models.CASCADE, related_name="changes", verbose_name="OZG-Planung")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="Benutzer_in",
-    )
-    at = models.DateTimeField("Zeitpunkt", db_index=True)
-    source = models.CharField("Weg", max_length=20, choices=ChangeSource.choices)
-    version = models.PositiveIntegerField("Bearbeitungsstand danach")
-    # [{"field": name, "label": verbose name, "old": shown old value, "new": shown new value}, ...]
-    fields = models.JSONField("Änderungen", default=list, blank=True)
-    comment = models.TextField("Kommentar", blank=True, max_length=2000)
 
-    class Meta:
+    class Meta(ChangeRecord.Meta):
         verbose_name = "Änderung einer OZG-Planung"
         verbose_name_plural = "Änderungen von OZG-Planungen"
-        ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["plan", "version"])]
 
     def __str__(self):
