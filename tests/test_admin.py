@@ -29,6 +29,7 @@ from monitoring.models import (
     SurveyRound,
     TablePreference,
 )
+from monitoring.planning import apply_plan_changes
 from ozg.choices import EfaKind, LageKind, Land, Zustaendigkeit
 from ozg.models import EfaOffer, Lage, MaturityScale, OzgLeistung, Themenfeld
 from tests import factories
@@ -87,6 +88,7 @@ def data(admin_user):
         kind=EfaKind.NACHNUTZUNG_VEREINBART,
     )
     OzgPlan.objects.create(organisation=organisation, ozg_leistung=leistung, target_quarter="2025-Q1")
+    apply_plan_changes(admin_user, organisation, [leistung], {"note": "Pilot"})
 
     closed_round = factories.survey_round(organisation, 2023, version=version)
     closed_assessment = factories.assessment(closed_round, lo_entry, department, status=Status.PDF, it_project=project)
