@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.shortcuts import get_object_or_404
 
 from .choices import DepartmentRoleKind, OrganisationRole
-from .models import Assessment, Department, Organisation, Question
+from .models import Assessment, Department, Organisation, OzgPlan, Question
 
 
 def visible_organisations(user):
@@ -123,3 +124,49 @@ def require_edit_role(user, assessment: Assessment) -> None:
 def readable_questions(user):
     """Rückfragen on the rows the user may read."""
     return Question.objects.filter(assessment__in=readable_assessments(user))
+
+
+# --- OZG plans: members read their organisation's, the IT office and the responsible department edit -------------
+
+
+def visible_organisation_or_404(user, pk) -> Organisation:
+    """An organisation whose plans (and figures) the user reads: its members; 404 for everyone else."""
+    return get_object_or_404(visible_organisations(user), pk=pk)
+
+
+def readable_plans(user):
+    """Plans of the organisations the user is a member of."""
+    return OzgPlan.objects.filter(organisation__in=visible_organisations(user))
+
+
+def plan_departments(user, organisation) -> list[int] | None:
+    """The departments whose plans of `organisation` the user edits; None: every plan (the IT office)."""
+    if is_it_office(user, organisation):
+        return None
+    return list(editable_departments(user).filter(organisation=organisation).values_list("pk", flat=True))
+
+
+def editable_plans(user):
+    """The IT office's plans of its organisation, and the plans whose responsible department the user edits."""
+    if not user.is_authenticated:
+        return OzgPlan.objects.none()
+    return OzgPlan.objects.filter(
+        Q(organisation__in=it_office_organisations(user)) | Q(responsible_department__in=editable_departments(user))
+    )
+
+
+def may_edit_plan(user, organisation, plan: OzgPlan | None) -> bool:
+    """A plan without a record yet has no responsible department: only the IT office starts it."""
+    departments = plan_departments(user, organisation)
+    return departments is None or (plan is not None and plan.responsible_department_id in departments)
+
+
+def may_edit_some_plans(user, organisation) -> bool:
+    departments = plan_departments(user, organisation)
+    return departments is None or bool(departments)
+
+
+def require_plan_editable(user, organisation, plan: OzgPlan | None) -> None:
+    """403 for a plan the user can read but not change."""
+    if not may_edit_plan(user, organisation, plan):
+        raise PermissionDenied("Diese OZG-Planung bearbeiten nur die IT-Steuerung und die verantwortliche Einheit.")

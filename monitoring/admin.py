@@ -26,6 +26,7 @@ from .models import (
     Membership,
     Organisation,
     OzgPlan,
+    OzgPlanChange,
     Question,
     SurveyRound,
     TablePreference,
@@ -369,14 +370,9 @@ class AssessmentAdmin(admin.ModelAdmin):
         self.message_user(request, f"Es wurde nichts gelöscht. {reason}", level=messages.ERROR)
 
 
-@admin.register(AssessmentChange)
-class AssessmentChangeAdmin(admin.ModelAdmin):
+class HistoryAdmin(admin.ModelAdmin):
     """The history is written by the application only; here it can be searched and read (and deleted with its row)."""
 
-    list_display = ["at", "assessment", "user", "source", "version"]
-    list_filter = ["source", ("assessment__department", admin.RelatedOnlyFieldListFilter)]
-    list_select_related = ["assessment__leika_entry", "assessment__round__organisation", "user"]
-    search_fields = ["assessment__leika_entry__key__startswith", "assessment__leika_entry__name", "comment"]
     show_full_result_count = False
     date_hierarchy = "at"
 
@@ -385,6 +381,22 @@ class AssessmentChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AssessmentChange)
+class AssessmentChangeAdmin(HistoryAdmin):
+    list_display = ["at", "assessment", "user", "source", "version"]
+    list_filter = ["source", ("assessment__department", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["assessment__leika_entry", "assessment__round__organisation", "user"]
+    search_fields = ["assessment__leika_entry__key__startswith", "assessment__leika_entry__name", "comment"]
+
+
+@admin.register(OzgPlanChange)
+class OzgPlanChangeAdmin(HistoryAdmin):
+    list_display = ["at", "plan", "user", "source", "version"]
+    list_filter = ["source", ("plan__organisation", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["plan__organisation", "plan__ozg_leistung", "user"]
+    search_fields = ["plan__ozg_leistung__name", "comment"]
 
 
 @admin.register(Question)
@@ -417,7 +429,9 @@ class OzgPlanAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["organisation", "ozg_leistung", "maturity_level"]
     search_fields = ["ozg_leistung__ozg_id", "ozg_leistung__name", "organisation__name"]
-    autocomplete_fields = ["organisation", "ozg_leistung", "maturity_level"]
+    autocomplete_fields = ["organisation", "ozg_leistung", "maturity_level", "responsible_department", "efa_offer"]
+    # Edits with history and version go through the OZG workspace (/ozg/); here the record's stamp is shown only.
+    readonly_fields = ["version", "updated_at", "updated_by"]
 
     @admin.display(description="OZG-ID", ordering="ozg_leistung__ozg_id")
     def ozg_id(self, obj):

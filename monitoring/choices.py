@@ -72,3 +72,12 @@ class PlanState(models.TextChoices):
     KURZFRISTIG = "kurzfristig", "kurzfristig geplant"
     LANGFRISTIG = "langfristig", "langfristig geplant"
     NICHT_GEPLANT = "nicht_geplant", "nicht geplant"
+
+
+class ResponsibleKind(models.TextChoices):
+    """Who carries out an OZG-Leistung, as the organisation sees it (the catalogue's Zuständigkeit is a default)."""
+
+    KOMMUNAL = "kommunal", "kommunal"
+    LAND = "land", "Land"
+    BUND = "bund", "Bund"
+    NICHT_ZUSTAENDIG = "nicht_zustaendig", "nicht zuständig"

@@ -8,16 +8,17 @@ from collections import Counter
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db.models import Count, FilteredRelation, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ozg.choices import EfaKind, Zustaendigkeit
+from ozg.choices import EfaKind
 from ozg.models import EfaOffer, OzgLeistung
 
 from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
 from .links import my_services_url
 from .models import Assessment, Department, ITProject, Organisation, SurveyRound
+from .planning import municipal_condition, with_own_plan
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
 from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
@@ -308,11 +309,9 @@ def departments(organisation, round_obj, previous, counts_by_round=None) -> Repo
 
 
 def ozg_tables(organisation, round_obj) -> list[ReportTable]:
-    municipal = Q(zustaendigkeit=Zustaendigkeit.KOMMUNE)
+    municipal = municipal_condition(organisation)
     plan_states = (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
-    annotated = OzgLeistung.objects.current().annotate(
-        own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation))
-    )
+    annotated = with_own_plan(OzgLeistung.objects.current(), organisation)
     # The same aggregate as the overview's OZG table: one computation for both pages.
     figures = ozg_figures(organisation)
     base = figures.municipal
@@ -384,14 +383,12 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
     # From the round's own rows (by its index), so that other organisations' rows on the same entries cost nothing.
     per_ozg = {
         row["leika_entry__ozg_leistungen"]: (row["best"], row["rated"])
-        for row in Assessment.objects.filter(
-            round=round_obj, leika_entry__ozg_leistungen__zustaendigkeit=Zustaendigkeit.KOMMUNE
-        )
+        for row in Assessment.objects.filter(round=round_obj, leika_entry__ozg_leistungen__isnull=False)
         .values("leika_entry__ozg_leistungen")
         .annotate(best=Max("maturity_level__value"), rated=Count("pk"))
         .order_by()
     }
-    municipal = annotated.filter(zustaendigkeit=Zustaendigkeit.KOMMUNE)
+    municipal = annotated.filter(municipal_condition(organisation))
     online = compliant = unrated = 0
     findings = []
     for pk, ozg_id, name, state in municipal.values_list("pk", "ozg_id", "name", "own_plan__state").order_by("ozg_id"):

@@ -3,7 +3,7 @@
 from django.shortcuts import get_object_or_404
 
 from .access import is_it_office, may_edit, readable_assessments
-from .editing import EDITABLE_FIELDS, ROW_RELATIONS, shown
+from .editing import EDITABLE_FIELDS, ROW_RELATIONS, current_values, shown
 from .forms import AnswerForm, AssessmentForm, QuestionForm
 from .models import Assessment
 from .tables import confirmation_text, status_badge
@@ -23,10 +23,6 @@ DETAIL_RELATIONS = (
 def readable_or_404(user, pk) -> Assessment:
     """The assessment with all the detail page shows; 404 for a row the user may not read."""
     return get_object_or_404(readable_assessments(user).select_related(*DETAIL_RELATIONS), pk=pk)
-
-
-def current_values(assessment: Assessment, names=EDITABLE_FIELDS) -> list[tuple[str, str]]:
-    return [(str(Assessment._meta.get_field(name).verbose_name), shown(assessment, name)) for name in names]
 
 
 def detail_context(request, assessment, *, form=None, conflict=None, question_form=None, answer_forms=None):

@@ -1,5 +1,8 @@
 """Every write to an assessment's values goes through here: rules, version check and history in one transaction.
 
+The pieces that are not about assessments (conflicts, refusals, snapshots, history lines) serve the OZG plans' write
+path as well (`monitoring.planning`).
+
 An editor's change is based on the version of the row they saw (`versions`: the row's version number when the page
 was drawn) or on the moment they drew a list (`seen_at`, for "all rows matching the filter"). When someone else has
 changed a row since, nothing is written and `EditConflict` says who changed what, so that nothing is lost silently.
@@ -38,45 +41,55 @@ ROW_RELATIONS = (
 )
 
 
-def shown_value(name: str, value) -> str:
-    """A value of the assessment's field `name` as pages and files show it: the German label of a choice, the name
+def shown_value(name: str, value, model=Assessment) -> str:
+    """A value of the field `name` of `model` as pages and files show it: the German label of a choice, the name
     of a related record, "" for nothing. An unknown choice is shown as stored."""
     if value in (None, ""):
         return ""
-    choices = Assessment._meta.get_field(name).choices
+    choices = model._meta.get_field(name).choices
     if choices:
         return str(dict(choices).get(value, value))
     return str(value)
 
 
-def shown(assessment: Assessment, name: str) -> str:
-    """A field's value of a stored assessment as the pages show it."""
-    return shown_value(name, getattr(assessment, name))
+def shown(row, name: str) -> str:
+    """A field's value of a stored row (an assessment, a plan) as the pages show it."""
+    return shown_value(name, getattr(row, name), type(row))
 
 
-def snapshot(assessment: Assessment) -> dict[str, str]:
-    return {name: shown(assessment, name) for name in EDITABLE_FIELDS}
+def current_values(row, names=EDITABLE_FIELDS) -> list[tuple[str, str]]:
+    """(label, shown value) of the row's fields `names`, as a conflict message shows what is stored now."""
+    return [(str(type(row)._meta.get_field(name).verbose_name), shown(row, name)) for name in names]
 
 
-def field_changes(before: Mapping[str, str], after: Mapping[str, str]) -> list[dict[str, str]]:
+def snapshot(row, fields=EDITABLE_FIELDS) -> dict[str, str]:
+    return {name: shown(row, name) for name in fields}
+
+
+def field_changes(before: Mapping[str, str], after: Mapping[str, str], model=Assessment) -> list[dict[str, str]]:
+    """The fields of two snapshots (in their order) whose shown values differ, as the history records them."""
     return [
         {
             "field": name,
-            "label": str(Assessment._meta.get_field(name).verbose_name),
+            "label": str(model._meta.get_field(name).verbose_name),
             "old": before[name],
             "new": after[name],
         }
-        for name in EDITABLE_FIELDS
+        for name in before
         if before[name] != after[name]
     ]
 
 
 @dataclass
 class Conflict:
-    """A row someone else changed after the editor saw it, with what they changed."""
+    """A row (an assessment, a plan) someone else changed after the editor saw it, with what they changed."""
 
-    assessment: Assessment
-    changes: list[AssessmentChange]
+    row: Assessment
+    changes: list
+
+    @property
+    def assessment(self):
+        return self.row
 
     def lines(self) -> list[str]:
         lines = []
@@ -100,47 +113,74 @@ class EditConflict(EditRefused):
 
 
 class RowsInvalid(EditRefused):
-    """The rules refuse some rows; `errors` maps each refused assessment to its field errors."""
+    """The rules refuse some rows; `errors` maps each refused row (named by its `row_label`) to its field errors."""
 
-    def __init__(self, errors: dict[Assessment, dict[str, list[str]]]):
+    def __init__(self, errors: dict):
         super().__init__(f"{len(errors)} Zeile(n) verletzen die Regeln.")
         self.errors = errors
 
     def lines(self) -> list[str]:
         lines = []
-        for assessment, fields in self.errors.items():
+        for row, fields in self.errors.items():
             for name, messages in fields.items():
-                label = "Zeile" if name == NON_FIELD_ERRORS else str(Assessment._meta.get_field(name).verbose_name)
+                label = "Zeile" if name == NON_FIELD_ERRORS else str(type(row)._meta.get_field(name).verbose_name)
                 for message in messages:
-                    lines.append(f"{assessment.leika_entry.key} {assessment.leika_entry.name}, {label}: {message}")
+                    lines.append(f"{row.row_label}, {label}: {message}")
         return lines
 
 
 @dataclass
 class EditResult:
-    assessments: list[Assessment] = field(default_factory=list)
-    changed: int = 0  # rows whose values changed (the others were confirmed as they are)
+    rows: list = field(default_factory=list)
+    changed: int = 0  # rows whose values changed (the others were confirmed as they are, or left alone)
+
+    @property
+    def assessments(self) -> list:
+        return self.rows
 
 
-def _conflicts(rows, versions, seen_at, user) -> list[Conflict]:
+@dataclass(frozen=True)
+class History:
+    """Where the changes of a kind of row are recorded: the change model and its link to the row."""
+
+    model: type
+    row_field: str
+
+    def of(self, rows):
+        return self.model.objects.filter(**{f"{self.row_field}__in": rows})
+
+    def row_id(self, change) -> int:
+        return getattr(change, f"{self.row_field}_id")
+
+
+ASSESSMENT_HISTORY = History(AssessmentChange, "assessment")
+
+
+def check_editable(values: Mapping, per_row: Mapping[int, Mapping], fields) -> None:
+    unknown = (set(values) | {name for row in per_row.values() for name in row}) - set(fields)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+
+
+def conflicts_since(rows, versions, seen_at, user, history: History = ASSESSMENT_HISTORY) -> list[Conflict]:
     """Rows changed since the editor saw them: by version number, or (for a whole list) changed after `seen_at` by
     someone else — the editor's own edits in that list since it was drawn are not a conflict with themselves."""
     candidates = [
         row
         for row in rows
         if (versions is not None and row.version != versions.get(row.pk))
-        or (seen_at is not None and row.updated_at > seen_at)
+        or (seen_at is not None and row.updated_at is not None and row.updated_at > seen_at)
     ]
     if not candidates:
         return []
-    by_row: dict[int, list[AssessmentChange]] = {row.pk: [] for row in candidates}
-    changes = AssessmentChange.objects.filter(assessment__in=candidates).select_related("user").order_by("at", "pk")
-    for change in changes:
-        seen_version = versions.get(change.assessment_id) if versions is not None else None
+    by_row: dict[int, list] = {row.pk: [] for row in candidates}
+    for change in history.of(candidates).select_related("user").order_by("at", "pk"):
+        row_id = history.row_id(change)
+        seen_version = versions.get(row_id) if versions is not None else None
         # A row given without a version (and no seen_at) shows all of its history.
         newer = change.version > seen_version if seen_version is not None else seen_at is None or change.at > seen_at
         if newer:
-            by_row[change.assessment_id].append(change)
+            by_row[row_id].append(change)
     stale = []
     for row in candidates:
         if (
@@ -153,6 +193,26 @@ def _conflicts(rows, versions, seen_at, user) -> list[Conflict]:
             continue
         stale.append(Conflict(row, by_row[row.pk]))
     return stale
+
+
+def set_and_check(rows, values: Mapping, per_row: Mapping[int, Mapping], fields, rules) -> dict[int, dict[str, str]]:
+    """Set the values on the locked rows and check each with `rules(row)`; the snapshots before, or RowsInvalid."""
+    befores, errors = {}, {}
+    for row in rows:
+        befores[row.pk] = snapshot(row, fields)
+        for name, value in {**values, **per_row.get(row.pk, {})}.items():
+            setattr(row, name, value)
+        row_errors = rules(row)
+        if row_errors:
+            errors[row] = row_errors
+    if errors:
+        raise RowsInvalid(errors)
+    return befores
+
+
+def assessment_rules(row: Assessment) -> dict[str, list[str]]:
+    row.justification = (row.justification or "").strip()
+    return row.rule_errors(row.round)
 
 
 def apply_changes(
@@ -178,9 +238,7 @@ def apply_changes(
         raise ValueError(f"confirmation: {confirmation!r}")
     values = dict(values or {})
     per_row = per_row or {}
-    unknown = (set(values) | {name for row in per_row.values() for name in row}) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not editable: {sorted(unknown)}")
+    check_editable(values, per_row, EDITABLE_FIELDS)
     ids = [getattr(a, "pk", a) for a in assessments]
     now = timezone.now()
     with transaction.atomic():
@@ -193,20 +251,10 @@ def apply_changes(
         closed = {str(row.round) for row in rows if row.round.is_closed}
         if closed:
             raise ClosedRoundError(", ".join(sorted(closed)))
-        conflicts = _conflicts(rows, versions, seen_at, user)
+        conflicts = conflicts_since(rows, versions, seen_at, user)
         if conflicts:
             raise EditConflict(conflicts)
-        befores, errors = {}, {}
-        for row in rows:
-            befores[row.pk] = snapshot(row)
-            for name, value in {**values, **per_row.get(row.pk, {})}.items():
-                setattr(row, name, value)
-            row.justification = (row.justification or "").strip()
-            row_errors = row.rule_errors(row.round)
-            if row_errors:
-                errors[row] = row_errors
-        if errors:
-            raise RowsInvalid(errors)
+        befores = set_and_check(rows, values, per_row, EDITABLE_FIELDS, assessment_rules)
         history, written_rows = [], []
         for row in rows:
             changes = field_changes(befores[row.pk], snapshot(row))

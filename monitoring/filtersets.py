@@ -1,4 +1,4 @@
-"""The FilterSets of the filtered lists: each feeds its list page, its .xlsx/.csv export and bulk edits alike."""
+"""The FilterSets of the filtered lists and the OZG plans: each feeds its page, its .xlsx/.csv export and bulk edits."""
 
 import django_filters
 from django import forms
@@ -10,10 +10,10 @@ from django_filters.fields import ModelChoiceField
 from leika.crosswalk import OLD_SIDE, Change
 from leika.models import CatalogueVersion
 from leika.versions import crosswalk_rows
-from ozg.models import MaturityLevel, OzgLeistung, Themenfeld
+from ozg.models import Lage, MaturityLevel, OzgLeistung, Themenfeld
 
 from .access import readable_departments
-from .choices import Status
+from .choices import PlanState, Status
 from .models import Question, SurveyRound
 
 YES_NO = (("ja", "ja"), ("nein", "nein"))
@@ -225,3 +225,73 @@ class QuestionFilterSet(django_filters.FilterSet):
 
     def answered_too(self, queryset, name, value):
         return queryset  # open-only is the default, lifted in filter_queryset
+
+
+# --- the OZG plans of an organisation --------------------------------------------------------------------------------
+
+
+class PlanFilterSet(django_filters.FilterSet):
+    """The rows of `planning.plan_rows(organisation)`: one per current OZG-Leistung, with or without a plan record.
+
+    "nicht geplant" includes the OZG-Leistungen without a record, as the page shows them so.
+    """
+
+    q = django_filters.CharFilter(label="Suche", method="search", help_text="OZG-ID oder Teil der Bezeichnung")
+    themenfeld = django_filters.ModelChoiceFilter(
+        label="Themenfeld", queryset=Themenfeld.objects.all(), empty_label="alle"
+    )
+    lage = django_filters.ModelChoiceFilter(label="Lage", queryset=Lage.objects.all(), empty_label="alle")
+    kommunal = django_filters.ChoiceFilter(label="kommunal", choices=YES_NO, method="by_municipal", empty_label="alle")
+    stand = django_filters.MultipleChoiceFilter(
+        label="Stand", choices=PlanState.choices, method="by_state", widget=forms.CheckboxSelectMultiple
+    )
+    reifegrad = django_filters.ModelChoiceFilter(
+        label="Reifegrad",
+        field_name="own_plan__maturity_level",
+        queryset=MaturityLevel.objects.none(),
+        empty_label="alle",
+        null_label="ohne Reifegrad",
+    )
+    einheit = django_filters.ModelChoiceFilter(
+        label="verantwortliche Einheit",
+        field_name="own_plan__responsible_department",
+        queryset=None,
+        empty_label="alle",
+        null_label="ohne Einheit",
+    )
+    quartal = django_filters.CharFilter(
+        label="Zielquartal", method="by_quarter", help_text="z. B. 2025-Q1, oder nur das Jahr: 2025"
+    )
+
+    def __init__(self, data=None, queryset=None, *, organisation, **kwargs):
+        super().__init__(data if data is not None else {}, queryset, **kwargs)
+        self.organisation = organisation
+        self.filters["einheit"].queryset = organisation.departments.order_by("code")
+        self.filters["reifegrad"].queryset = (
+            MaturityLevel.objects.filter(scale_id=organisation.maturity_scale_id).select_related("scale")
+            if organisation.maturity_scale_id
+            else MaturityLevel.objects.select_related("scale").order_by("scale__name", "value")
+        )
+
+    def filter_queryset(self, queryset):
+        # The OZG-ID is unique: a stable order for pages and exports alike.
+        return super().filter_queryset(queryset).order_by("ozg_id")
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        condition = Q(name__icontains=value)
+        if value.isdigit():
+            condition |= Q(ozg_id=int(value))
+        return queryset.filter(condition)
+
+    def by_municipal(self, queryset, name, value):
+        return queryset.filter(is_municipal=value == "ja")
+
+    def by_state(self, queryset, name, value):
+        condition = Q(own_plan__state__in=value)
+        if PlanState.NICHT_GEPLANT in value:
+            condition |= Q(own_plan__isnull=True)
+        return queryset.filter(condition)
+
+    def by_quarter(self, queryset, name, value):
+        return queryset.filter(own_plan__target_quarter__startswith=value.strip().upper())

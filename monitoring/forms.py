@@ -1,4 +1,4 @@
-"""The forms of the monitoring pages: edit a row or many, Rückfragen, columns, rounds, sheets, imports, dashboard.
+"""The forms of the monitoring pages: edit assessments and OZG plans, Rückfragen, columns, rounds, sheets, imports.
 
 The model's rules are not checked by these forms: `editing.apply_changes` checks them once, under the row lock, and
 the views map its `RowsInvalid` errors back onto the fields, so every path shows the same German messages.
@@ -18,11 +18,23 @@ from ozg.choices import EfaKind
 from ozg.models import EfaOffer, MaturityLevel, MaturityScale
 
 from .access import it_office_organisations
-from .choices import Channel, Status
+from .choices import Channel, PlanState, ResponsibleKind, Status
 from .editing import EDITABLE_FIELDS, RowsInvalid
 from .exports.workbooks import XLSX_CONTENT_TYPE
 from .imports import ALLOWED_SUFFIXES, KINDS, LEIKA, ONLINE, OZG, allowed_kinds
-from .models import JUSTIFICATION_MAX_LENGTH, Assessment, EditRefused, ITProject, Organisation, Question, SurveyRound
+from .models import (
+    JUSTIFICATION_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    Assessment,
+    EditRefused,
+    ITProject,
+    Organisation,
+    OzgPlan,
+    Question,
+    SurveyRound,
+    validate_quarter,
+)
+from .planning import PLAN_FIELDS
 from .sheets import MAX_SHEET_BYTES
 
 NOT_GIVEN = "keine Angabe"
@@ -43,7 +55,41 @@ def limit_length(field: forms.CharField, max_length: int) -> None:
     field.widget.attrs["maxlength"] = str(max_length)
 
 
-class AssessmentValuesForm(forms.ModelForm):
+class WritePathForm(forms.ModelForm):
+    """The values of one row (an assessment, a plan) plus the version the editor saw. The rules are not checked
+    here: the write path checks them under the row lock, and `show_refusal` puts its reasons on the form."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_DATABASE_INTEGER)
+
+    def _post_clean(self):
+        # Deliberately no model validation and no change of the instance: the write path does both under the lock.
+        pass
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+    def show_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """Put the rule errors of `RowsInvalid.errors[row]` at their fields (form-wide when not a field here)."""
+        for name, messages in errors.items():
+            for message in messages:
+                if name in self.fields:
+                    self.add_error(name, message)
+                elif name == NON_FIELD_ERRORS:
+                    self.add_error(None, message)
+                else:
+                    label = self._meta.model._meta.get_field(name).verbose_name
+                    self.add_error(None, f"{label}: {message}")
+
+    def show_refusal(self, refused: EditRefused) -> None:
+        """Put the reasons of a refused save on the form: rule errors at their fields, anything else above it."""
+        if isinstance(refused, RowsInvalid):
+            self.show_rule_errors(next(iter(refused.errors.values())))
+        else:
+            for line in refused.lines():
+                self.add_error(None, line)
+
+
+class AssessmentValuesForm(WritePathForm):
     """The values of one assessment plus the version the editor saw; choices narrowed to the row's round."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_DATABASE_INTEGER)
@@ -68,33 +114,6 @@ class AssessmentValuesForm(forms.ModelForm):
             fields["efa_kind"].choices = [("", NOT_GIVEN), *EfaKind.choices]
         if "channel" in fields:
             fields["channel"].choices = [("", NOT_GIVEN), *Channel.choices]
-
-    def _post_clean(self):
-        # Deliberately no model validation and no change of the instance: apply_changes does both under the lock.
-        pass
-
-    def values(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
-
-    def show_rule_errors(self, errors: dict[str, list[str]]) -> None:
-        """Put the rule errors of `RowsInvalid.errors[row]` at their fields (form-wide when not a field here)."""
-        for name, messages in errors.items():
-            for message in messages:
-                if name in self.fields:
-                    self.add_error(name, message)
-                elif name == NON_FIELD_ERRORS:
-                    self.add_error(None, message)
-                else:
-                    label = Assessment._meta.get_field(name).verbose_name
-                    self.add_error(None, f"{label}: {message}")
-
-    def show_refusal(self, refused: EditRefused) -> None:
-        """Put the reasons of a refused save on the form: rule errors at their fields, anything else above it."""
-        if isinstance(refused, RowsInvalid):
-            self.show_rule_errors(next(iter(refused.errors.values())))
-        else:
-            for line in refused.lines():
-                self.add_error(None, line)
 
 
 class AssessmentForm(AssessmentValuesForm):
@@ -197,6 +216,132 @@ class BulkEditForm(forms.Form):
             values["maturity_level"] = self.levels[level]
         if (data.get("justification") or "").strip():
             values["justification"] = data["justification"].strip()
+        return values
+
+
+# --- OZG plans -------------------------------------------------------------------------------------------------------
+
+MUNICIPAL_BY_KIND = "wie die Art der Organisation und der Katalog es vorgeben"
+
+
+def plan_levels(organisation: Organisation):
+    """The levels of the organisation's own scale; every level where it has none (the rules allow any then)."""
+    levels = MaturityLevel.objects.select_related("scale").order_by("scale__name", "value")
+    return levels.filter(scale_id=organisation.maturity_scale_id) if organisation.maturity_scale_id else levels
+
+
+class PlanValuesForm(WritePathForm):
+    """The values of an organisation's plan for one OZG-Leistung; a plan without a record yet has version 0."""
+
+    def __init__(self, *args, organisation: Organisation, leistung, plan: OzgPlan | None = None, **kwargs):
+        instance = plan or OzgPlan(organisation=organisation, ozg_leistung=leistung, version=0)
+        kwargs.setdefault("initial", {})["version"] = instance.version
+        super().__init__(*args, instance=instance, **kwargs)
+        fields = self.fields
+        if "maturity_level" in fields:
+            fields["maturity_level"].queryset = plan_levels(organisation)
+            fields["maturity_level"].empty_label = "kein Reifegrad"
+        if "responsible_department" in fields:
+            fields["responsible_department"].queryset = organisation.departments.order_by("code")
+            fields["responsible_department"].empty_label = "keine Einheit"
+        if "efa_offer" in fields:
+            fields["efa_offer"].queryset = EfaOffer.objects.filter(ozg_leistung=leistung).order_by("name")
+            fields["efa_offer"].empty_label = "kein EfA-Angebot"
+        if "responsible_kind" in fields:
+            fields["responsible_kind"].choices = [("", "laut OZG-Katalog"), *ResponsibleKind.choices]
+        if "municipal_override" in fields:
+            fields["municipal_override"].choices = [
+                ("", MUNICIPAL_BY_KIND),
+                ("True", "zählt als kommunal"),
+                ("False", "zählt nicht als kommunal"),
+            ]
+        for name in ("note", "municipal_reason"):
+            if name in fields:
+                limit_length(fields[name], NOTE_MAX_LENGTH)
+
+
+class PlanForm(PlanValuesForm):
+    """Every value of a plan, on its detail page."""
+
+    comment = forms.CharField(
+        label="Kommentar zur Änderung",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Erscheint in der Änderungshistorie dieser OZG-Leistung.",
+    )
+
+    class Meta:
+        model = OzgPlan
+        fields = PLAN_FIELDS
+        formfield_callback = formfield
+        widgets = {"note": forms.Textarea(attrs={"rows": 3}), "municipal_reason": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"municipal_reason": "Pflicht, wenn die OZG-Leistung abweichend als kommunal zählt oder nicht."}
+
+
+class PlanRowForm(PlanValuesForm):
+    """The values changed most often, edited in place in the list."""
+
+    class Meta:
+        model = OzgPlan
+        fields = ("state", "target_quarter", "maturity_level", "responsible_department")
+
+
+class PlanBulkForm(forms.Form):
+    """Values to set on the selected plans at once; an empty choice leaves the field as it is."""
+
+    state = forms.ChoiceField(label="Stand", required=False, choices=[(KEEP, "– unverändert –"), *PlanState.choices])
+    target_quarter = forms.CharField(
+        label="Zielquartal",
+        required=False,
+        max_length=7,
+        validators=[validate_quarter],
+        help_text="JJJJ-Q1 bis JJJJ-Q4; leer lassen, um die Zielquartale nicht zu ändern.",
+    )
+    maturity_level = forms.ChoiceField(label="Reifegrad", required=False)
+    responsible_department = forms.ChoiceField(label="verantwortliche Einheit", required=False)
+    comment = forms.CharField(
+        label="Kommentar zur Änderung",
+        required=False,
+        max_length=2000,
+        help_text="Erscheint in der Änderungshistorie jeder geänderten OZG-Leistung.",
+    )
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        kwargs.setdefault("prefix", "sammel")
+        super().__init__(*args, **kwargs)
+        self.levels = {str(level.pk): level for level in plan_levels(organisation)}
+        self.departments = {str(d.pk): d for d in organisation.departments.order_by("code")}
+        self.fields["maturity_level"].choices = [
+            (KEEP, "– unverändert –"),
+            (CLEAR, "kein Reifegrad"),
+            *((pk, str(level)) for pk, level in self.levels.items()),
+        ]
+        self.fields["responsible_department"].choices = [
+            (KEEP, "– unverändert –"),
+            (CLEAR, "keine Einheit"),
+            *((pk, str(department)) for pk, department in self.departments.items()),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not self.values():
+            raise forms.ValidationError("Bitte wählen Sie mindestens einen Wert, der gesetzt werden soll.")
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        values = {}
+        if data.get("state"):
+            values["state"] = data["state"]
+        if data.get("target_quarter"):
+            values["target_quarter"] = data["target_quarter"]
+        for name, records in (("maturity_level", self.levels), ("responsible_department", self.departments)):
+            chosen = data.get(name)
+            if chosen == CLEAR:
+                values[name] = None
+            elif chosen:
+                values[name] = records[chosen]
         return values
 
 

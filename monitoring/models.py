@@ -24,6 +24,7 @@ from .choices import (
     OrganisationRole,
     PlanState,
     ProjectState,
+    ResponsibleKind,
     Status,
 )
 
@@ -421,6 +422,11 @@ class Assessment(models.Model):
         return super().delete(*args, **kwargs)
 
     @property
+    def row_label(self) -> str:
+        """How messages name the row."""
+        return f"{self.leika_entry.key} {self.leika_entry.name}"
+
+    @property
     def awaiting_confirmation(self) -> bool:
         return self.confirmed_at is None
 
@@ -549,12 +555,9 @@ class ChangeSource(models.TextChoices):
     SHEET = "tabelle", "Excel-Tabelle"
 
 
-class AssessmentChange(models.Model):
-    """One recorded change of an assessment: who, when, through which path, each field's old and new value."""
+class ChangeRecord(models.Model):
+    """What every recorded change holds: who, when, through which path, each field's old and new value."""
 
-    assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="changes", verbose_name="Bewertung"
-    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -571,9 +574,20 @@ class AssessmentChange(models.Model):
     comment = models.TextField("Kommentar", blank=True, max_length=2000)
 
     class Meta:
+        abstract = True
+        ordering = ["-at", "-pk"]
+
+
+class AssessmentChange(ChangeRecord):
+    """One recorded change of an assessment: who, when, through which path, each field's old and new value."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="changes", verbose_name="Bewertung"
+    )
+
+    class Meta(ChangeRecord.Meta):
         verbose_name = "Änderung einer Bewertung"
         verbose_name_plural = "Änderungen von Bewertungen"
-        ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["assessment", "version"])]
 
     def __str__(self):
@@ -645,12 +659,31 @@ def validate_quarter(value: str) -> None:
         )
 
 
+# Values of a plan checked by their model field on every write path (relations are checked by the rules).
+PLAN_CHECKED_VALUE_FIELDS = ("state", "responsible_kind", "target_quarter", "online_service_url", "municipal_override")
+NOTE_MAX_LENGTH = 2000
+
+
 class OzgPlan(models.Model):
+    """An organisation's plan for one OZG-Leistung. A missing record means "nicht geplant" with no other values;
+    the write path (`monitoring.planning.apply_plan_changes`) creates it on the first edit."""
+
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="ozg_plans", verbose_name="Organisation"
     )
     ozg_leistung = models.ForeignKey(
         OzgLeistung, on_delete=models.PROTECT, related_name="plans", verbose_name="OZG-Leistung"
+    )
+    responsible_kind = models.CharField(
+        "zuständig", max_length=20, choices=ResponsibleKind.choices, blank=True, help_text="leer: laut OZG-Katalog"
+    )
+    responsible_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ozg_plans",
+        verbose_name="verantwortliche Einheit",
     )
     state = models.CharField(
         "Stand", max_length=20, choices=PlanState.choices, default=PlanState.NICHT_GEPLANT, db_index=True
@@ -661,30 +694,116 @@ class OzgPlan(models.Model):
     maturity_level = models.ForeignKey(
         MaturityLevel, on_delete=models.PROTECT, null=True, blank=True, verbose_name="Reifegrad"
     )
+    online_service_url = models.URLField("Adresse des Onlinedienstes", max_length=500, blank=True)
+    efa_offer = models.ForeignKey(
+        EfaOffer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ozg_plans",
+        verbose_name="genutztes EfA-Angebot",
+    )
+    # None: kommunal or not as the organisation's kind and the catalogue say (monitoring.planning.counts_as_municipal).
+    municipal_override = models.BooleanField(
+        "kommunal abweichend",
+        null=True,
+        blank=True,
+        choices=[(True, "zählt als kommunal"), (False, "zählt nicht als kommunal")],
+    )
+    municipal_reason = models.TextField("Begründung der Abweichung", blank=True)
     note = models.TextField("Anmerkung", blank=True)
+    updated_at = models.DateTimeField("geändert am", null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="geändert von",
+    )
+    # Raised by every edit through monitoring.planning; an edit based on an older number is refused (no lost update).
+    version = models.PositiveIntegerField("Bearbeitungsstand", default=1, editable=False)
 
     class Meta:
         verbose_name = "OZG-Planung"
         verbose_name_plural = "OZG-Planungen"
         ordering = ["organisation", "ozg_leistung__ozg_id"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "ozg_leistung"], name="ozg_plan_unique_per_organisation")
+            models.UniqueConstraint(fields=["organisation", "ozg_leistung"], name="ozg_plan_unique_per_organisation"),
+            models.CheckConstraint(
+                condition=Q(municipal_override__isnull=True) | ~Q(municipal_reason=""),
+                name="ozg_plan_override_needs_reason",
+                violation_error_message="Eine Abweichung von „kommunal“ braucht eine Begründung.",
+            ),
         ]
+        indexes = [models.Index(fields=["organisation", "responsible_department"])]
 
     def __str__(self):
         return f"{self.organisation}: {self.ozg_leistung} ({self.get_state_display()})"
 
     def save(self, *args, **kwargs):
-        validate_quarter(self.target_quarter)
+        self.municipal_reason = (self.municipal_reason or "").strip()
+        errors = self.rule_errors()
+        if errors:
+            raise ValidationError(errors)
         super().save(*args, **kwargs)
 
-    def clean(self):
-        # The quarter is checked by its field's validator; checking it here again would report it twice.
-        scale_id = self.organisation.maturity_scale_id if self.organisation_id else None
+    @property
+    def row_label(self) -> str:
+        """How messages name the row."""
+        return f"{self.ozg_leistung.ozg_id} {self.ozg_leistung.name}"
+
+    def rule_errors(self) -> dict[str, list[str]]:
+        """The field errors of this plan against the rules; every write path asks here."""
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        organisation = self.organisation
+        if self.responsible_department_id and self.responsible_department.organisation_id != self.organisation_id:
+            add("responsible_department", "Die Organisationseinheit gehört zu einer anderen Organisation.")
+        scale_id = organisation.maturity_scale_id
         if self.maturity_level_id and scale_id and self.maturity_level.scale_id != scale_id:
-            raise ValidationError(
-                {
-                    "maturity_level": f"Der Reifegrad gehört nicht zur Skala der Organisation "
-                    f"({self.organisation.maturity_scale})."
-                }
+            add(
+                "maturity_level",
+                f"Der Reifegrad gehört nicht zur Skala der Organisation ({organisation.maturity_scale}).",
             )
+        if self.efa_offer_id and self.efa_offer.ozg_leistung_id != self.ozg_leistung_id:
+            add("efa_offer", "Das EfA-Angebot gehört zu einer anderen OZG-Leistung.")
+        for name in PLAN_CHECKED_VALUE_FIELDS:
+            # The field's own checks (choices, quarter, address, length), so that every path refuses what the form
+            # refuses, e.g. a "javascript:" address.
+            try:
+                self._meta.get_field(name).clean(getattr(self, name), self)
+            except ValidationError as error:
+                for message in error.messages:
+                    add(name, message)
+        for name in ("note", "municipal_reason"):
+            if len(getattr(self, name) or "") > NOTE_MAX_LENGTH:
+                limit = f"{NOTE_MAX_LENGTH:,}".replace(",", ".")
+                add(name, f"Der Text ist länger als {limit} Zeichen.")
+        if self.municipal_override is not None and not (self.municipal_reason or "").strip():
+            add("municipal_reason", "Eine Abweichung von „kommunal“ braucht eine Begründung.")
+        return errors
+
+    def clean(self):
+        errors = self.rule_errors()
+        # The quarter is checked by its field's validator during full_clean; reporting it here again would say it twice.
+        errors.pop("target_quarter", None)
+        if errors:
+            raise ValidationError(errors)
+
+
+class OzgPlanChange(ChangeRecord):
+    """One recorded change of an OZG plan: who, when, through which path, each field's old and new value."""
+
+    plan = models.ForeignKey(OzgPlan, on_delete=models.CASCADE, related_name="changes", verbose_name="OZG-Planung")
+
+    class Meta(ChangeRecord.Meta):
+        verbose_name = "Änderung einer OZG-Planung"
+        verbose_name_plural = "Änderungen von OZG-Planungen"
+        indexes = [models.Index(fields=["plan", "version"])]
+
+    def __str__(self):
+        return f"{self.plan} – {self.get_source_display()} ({self.at:%d.%m.%Y %H:%M})"

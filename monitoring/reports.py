@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, Q
 
-from ozg.choices import Zustaendigkeit
 from ozg.models import OzgLeistung
 
 from .choices import REPORTED_STATUSES, PlanState, Status
 from .models import Organisation, SurveyRound
+from .planning import municipal_condition, with_own_plan
 
 ALL_SERVICES_LABEL = "Alle Dienstleistungen"
 
@@ -77,21 +77,18 @@ class OzgFigures:
 
 
 def ozg_figures(organisation: Organisation) -> OzgFigures:
-    """All and municipal OZG-Leistungen, and the organisation's plan states over its municipal ones."""
-    municipal = Q(zustaendigkeit=Zustaendigkeit.KOMMUNE)
+    """All and municipal OZG-Leistungen, and the organisation's plan states over its municipal ones (municipal by the
+    organisation's kind and each plan's override, `planning.municipal_condition`)."""
+    municipal = municipal_condition(organisation)
     states = {
         state.value: Count("pk", filter=municipal & Q(own_plan__state=state))
         for state in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG)
     }
-    figures = (
-        OzgLeistung.objects.current()
-        .annotate(own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation)))
-        .aggregate(
-            total=Count("pk"),
-            municipal=Count("pk", filter=municipal),
-            planned_any=Count("own_plan"),
-            **states,
-        )
+    figures = with_own_plan(OzgLeistung.objects.current(), organisation).aggregate(
+        total=Count("pk"),
+        municipal=Count("pk", filter=municipal),
+        planned_any=Count("own_plan"),
+        **states,
     )
     base = figures["municipal"]
     done, short, long = (figures[s] for s in (PlanState.UMGESETZT, PlanState.KURZFRISTIG, PlanState.LANGFRISTIG))

@@ -1,4 +1,4 @@
-"""The tables of the filtered lists ("Meine Leistungen", crosswalk, Rückfragen): columns and what rows need."""
+"""The tables of the filtered lists (Meine Leistungen, crosswalk, Rückfragen, OZG-Planung): columns, what rows need."""
 
 import django_tables2 as tables
 from django.conf import settings
@@ -13,10 +13,11 @@ from django.utils.text import Truncator
 
 from ozg.models import OzgLeistung
 
-from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT
+from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT, PlanState
 from .filtersets import with_row_figures
 from .links import assessment_url
 from .models import TablePreference
+from .planning import plan_of
 
 TABLE_NAME = "meine_leistungen"
 # Selection, key and actions are always shown: without them a row can be neither found again nor edited.
@@ -328,3 +329,128 @@ class QuestionTable(tables.Table):
             return "offen"
         answered = date_format(timezone.localtime(record.answered_at), "d.m.Y")
         return f"beantwortet am {answered}: {Truncator(record.answer).chars(120)}"
+
+
+# --- the OZG plans of an organisation --------------------------------------------------------------------------------
+
+
+PLAN_BADGE_VARIANT = {
+    PlanState.UMGESETZT: "success",
+    PlanState.KURZFRISTIG: "info",
+    PlanState.LANGFRISTIG: "warning",
+    PlanState.NICHT_GEPLANT: "",
+}
+
+
+def plan_state_badge(state: str) -> str:
+    """The badge of a plan state; an OZG-Leistung without a plan record reads "nicht geplant"."""
+    state = state or PlanState.NICHT_GEPLANT
+    variant = PLAN_BADGE_VARIANT.get(state, "")
+    return format_html(
+        '<span class="kern-badge kern-badge--small{}"><span class="kern-label">{}</span></span>',
+        f" kern-badge--{variant}" if variant else "",
+        PlanState(state).label if state in PlanState.values else state,
+    )
+
+
+class PlanTable(tables.Table):
+    """One row per OZG-Leistung (`planning.plan_rows`), its plan (`own_plan`) joined: no query per row."""
+
+    selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
+    ozg_id = tables.Column(verbose_name="OZG-ID", order_by=("ozg_id",))
+    name = tables.Column(verbose_name="OZG-Leistung", order_by=("name", "ozg_id"))
+    themenfeld = tables.Column(
+        verbose_name="Themenfeld", accessor="themenfeld__name", order_by=("themenfeld__name", "ozg_id")
+    )
+    municipal = tables.Column(verbose_name="kommunal", accessor="is_municipal", order_by=("-is_municipal", "ozg_id"))
+    state = tables.Column(verbose_name="Stand", empty_values=(), order_by=("own_plan__state", "ozg_id"))
+    target_quarter = tables.Column(
+        verbose_name="Zielquartal", empty_values=(), order_by=("own_plan__target_quarter", "ozg_id")
+    )
+    maturity_level = tables.Column(
+        verbose_name="Reifegrad", empty_values=(), order_by=("own_plan__maturity_level__value", "ozg_id")
+    )
+    department = tables.Column(
+        verbose_name="verantwortliche Einheit",
+        empty_values=(),
+        order_by=("own_plan__responsible_department__code", "ozg_id"),
+    )
+    actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
+
+    class Meta:
+        template_name = "monitoring/ozg/table.html"
+        order_by_field = "sortierung"
+        page_field = "seite"
+        per_page_field = "pro_seite"
+        empty_text = "Keine OZG-Leistungen gefunden."
+        row_attrs = {"id": lambda record: f"ozg-{record.ozg_id}", "class": "kern-table__row"}
+
+    def __init__(self, data, *, departments, base_url: str, **kwargs):
+        """`departments`: those whose plans the user edits, None for all (the IT office); `base_url`: the
+        organisation's list, under which each row's pages are `<ozg_id>/`, `<ozg_id>/zeile/bearbeiten/`."""
+        super().__init__(data, **kwargs)
+        self.departments = None if departments is None else set(departments)
+        self.base_url = base_url
+        self.focus_row = None
+
+    def is_editable(self, record) -> bool:
+        if self.departments is None:
+            return True
+        plan = plan_of(record)
+        return plan is not None and plan.responsible_department_id in self.departments
+
+    def row_url(self, record, action: str = "") -> str:
+        return f"{self.base_url}{record.ozg_id}/{action}"
+
+    @staticmethod
+    def version(record) -> int:
+        return plan_of(record).version if plan_of(record) else 0
+
+    def render_selection(self, record):
+        if not self.is_editable(record):
+            return ""
+        return format_html(
+            '<div class="kern-form-check"><input type="checkbox" class="kern-form-check__checkbox" id="auswahl-{id}"'
+            ' name="auswahl" value="{id}:{version}" form="sammelformular">'
+            '<label class="kern-label" for="auswahl-{id}"><span class="kern-sr-only">{id} {name} auswählen'
+            "</span></label></div>",
+            id=record.ozg_id,
+            version=self.version(record),
+            name=record.name,
+        )
+
+    def render_ozg_id(self, record):
+        return format_html('<a class="kern-link" href="{}">{}</a>', self.row_url(record), record.ozg_id)
+
+    def render_municipal(self, record, value):
+        overridden = plan_of(record) is not None and plan_of(record).municipal_override is not None
+        return ("ja" if value else "nein") + (" (abweichend)" if overridden else "")
+
+    def render_state(self, record):
+        return plan_state_badge(plan_of(record).state if plan_of(record) else "")
+
+    def render_target_quarter(self, record):
+        return (plan_of(record) and plan_of(record).target_quarter) or "–"
+
+    def render_maturity_level(self, record):
+        level = plan_of(record).maturity_level if plan_of(record) else None
+        return str(level) if level else "–"
+
+    def render_department(self, record):
+        department = plan_of(record).responsible_department if plan_of(record) else None
+        if department is None:
+            return "–"
+        return format_html('<abbr title="{}">{}</abbr>', department.name, department.code)
+
+    def render_actions(self, record):
+        label = format_html('<span class="kern-sr-only">: {} {}</span>', record.ozg_id, record.name)
+        focus = " autofocus" if self.focus_row == record.ozg_id else ""
+        if not self.is_editable(record):
+            return format_html('<a class="kern-link" href="{}"{}>Ansehen{}</a>', self.row_url(record), focus, label)
+        return format_html(
+            '<a class="kern-link" href="{}" hx-get="{}" hx-target="closest tr" hx-swap="outerHTML"{}>Bearbeiten{}</a>',
+            self.row_url(record),
+            self.row_url(record, "zeile/bearbeiten/"),
+            focus,
+            label,
+        )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import catalogues, dashboard, imports, overview, questions, rounds, sheets, workspace
+from .views import catalogues, dashboard, imports, overview, ozg, questions, rounds, sheets, workspace
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -50,6 +50,14 @@ urlpatterns = [
     path("bewertungen/<int:pk>/zeile/bearbeiten/", workspace.assessment_row_edit, name="assessment_row_edit"),
     path("bewertungen/<int:pk>/bestaetigen/", workspace.assessment_confirm, name="assessment_confirm"),
     path("bewertungen/<int:pk>/rueckfragen/", questions.question_ask, name="question_ask"),
+    path("ozg/", ozg.ozg_index, name="ozg_index"),
+    path("ozg/<int:pk>/", ozg.ozg_plans, name="ozg_plans"),
+    path("ozg/<int:pk>/export.xlsx", ozg.ozg_plans_xlsx, name="ozg_plans_xlsx"),
+    path("ozg/<int:pk>/export.csv", ozg.ozg_plans_csv, name="ozg_plans_csv"),
+    path("ozg/<int:pk>/sammelbearbeitung/", ozg.ozg_plans_bulk, name="ozg_plans_bulk"),
+    path("ozg/<int:pk>/<int:ozg_id>/", ozg.ozg_plan_detail, name="ozg_plan_detail"),
+    path("ozg/<int:pk>/<int:ozg_id>/zeile/", ozg.ozg_plan_row, name="ozg_plan_row"),
+    path("ozg/<int:pk>/<int:ozg_id>/zeile/bearbeiten/", ozg.ozg_plan_row_edit, name="ozg_plan_row_edit"),
     path("rueckfragen/", questions.questions, name="questions"),
     path("rueckfragen.xlsx", questions.questions_xlsx, name="questions_xlsx"),
     path("rueckfragen.csv", questions.questions_csv, name="questions_csv"),

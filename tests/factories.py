@@ -14,8 +14,17 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from leika.models import CatalogueVersion, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, Status
-from monitoring.models import Assessment, Department, DepartmentRole, Membership, Organisation, Question, SurveyRound
+from monitoring.choices import DepartmentRoleKind, OrganisationKind, OrganisationRole, PlanState, Status
+from monitoring.models import (
+    Assessment,
+    Department,
+    DepartmentRole,
+    Membership,
+    Organisation,
+    OzgPlan,
+    Question,
+    SurveyRound,
+)
 from ozg.choices import Zustaendigkeit
 from ozg.models import MaturityScale, OzgLeistung, Themenfeld
 
@@ -239,5 +248,50 @@ def workspace_world() -> SimpleNamespace:
     w.foreign_row = assessment(w.foreign_round, w.entries[0], w.foreign_dep)
     w.question = Question.objects.create(
         assessment=w.rows[1], text="Ist der Onlinedienst schon live?", asked_by=w.it_office
+    )
+    return w
+
+
+# --- OZG plans -------------------------------------------------------------------------------------------------------
+
+
+def ozg_leistung(ozg_id=10101, name=None, *, themenfeld="Bauen & Wohnen", **fields) -> OzgLeistung:
+    """A municipal OZG-Leistung unless told otherwise."""
+    fields.setdefault("zustaendigkeit", Zustaendigkeit.KOMMUNE)
+    return OzgLeistung.objects.create(
+        ozg_id=ozg_id,
+        name=name or f"OZG-Leistung {ozg_id}",
+        themenfeld=Themenfeld.objects.get(name=themenfeld),
+        **fields,
+    )
+
+
+def ozg_plan(organisation, leistung, **fields) -> OzgPlan:
+    return OzgPlan.objects.create(organisation=organisation, ozg_leistung=leistung, **fields)
+
+
+def plan_world() -> SimpleNamespace:
+    """Musterstadt on the municipal scale 0–5 with two departments, and the Nachbarkreis.
+
+    OZG-Leistungen: 10101 (kommunal, planned by A 12, umgesetzt at level 3), 10102 (kommunal, planned by A 50,
+    kurzfristig), 10103 (Bund, no plan record). Personas as `personas(dep, other_dep, other_org)`.
+    """
+    w = SimpleNamespace()
+    w.scale = scale("kommunal-0-5")
+    w.level = levels(w.scale)
+    w.org = organisation(maturity_scale=w.scale)
+    w.other_org = kreis("Nachbarkreis")
+    w.dep = department(w.org)
+    w.other_dep = department(w.org, "A 50", "Sozialamt")
+    w.foreign_dep = department(w.other_org)
+    w.people = personas(w.dep, w.other_dep, w.other_org)
+    w.own = ozg_leistung(10101, "Wohngeld")
+    w.other = ozg_leistung(10102, "Hundesteuer", themenfeld="Steuern & Zoll")
+    w.federal = ozg_leistung(10103, "Reisepass", themenfeld="Mobilität & Reisen", zustaendigkeit=Zustaendigkeit.BUND)
+    w.own_plan = ozg_plan(
+        w.org, w.own, state=PlanState.UMGESETZT, maturity_level=w.level[3], responsible_department=w.dep
+    )
+    w.other_plan = ozg_plan(
+        w.org, w.other, state=PlanState.KURZFRISTIG, target_quarter="2025-Q1", responsible_department=w.other_dep
     )
     return w

@@ -24,10 +24,12 @@ from monitoring.models import (
     Membership,
     Organisation,
     OzgPlan,
+    OzgPlanChange,
     Question,
     SurveyRound,
     TablePreference,
 )
+from monitoring.planning import apply_plan_changes
 from ozg.choices import EfaKind, LageKind, Land, Zustaendigkeit
 from ozg.models import EfaOffer, Lage, MaturityScale, OzgLeistung, Themenfeld
 from tests import factories
@@ -86,6 +88,7 @@ def data(admin_user):
         kind=EfaKind.NACHNUTZUNG_VEREINBART,
     )
     OzgPlan.objects.create(organisation=organisation, ozg_leistung=leistung, target_quarter="2025-Q1")
+    apply_plan_changes(admin_user, organisation, [leistung], {"note": "Pilot"})
 
     closed_round = factories.survey_round(organisation, 2023, version=version)
     closed_assessment = factories.assessment(closed_round, lo_entry, department, status=Status.PDF, it_project=project)
@@ -132,7 +135,7 @@ def test_every_admin_changelist_and_add_page_opens_for_a_superuser(admin_client,
         assert changelist.status_code == 200, model
         add = admin_client.get(admin_url(model, "add"))
         # The change history is written by the application only.
-        assert add.status_code == (403 if model is AssessmentChange else 200), model
+        assert add.status_code == (403 if model in (AssessmentChange, OzgPlanChange) else 200), model
 
 
 def test_every_admin_change_page_opens_for_a_superuser(admin_client, data):

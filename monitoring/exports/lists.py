@@ -18,10 +18,13 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from leika.crosswalk import Change
+from ozg.models import OzgLeistung
 
-from ..access import readable_assessments, readable_questions
+from ..access import readable_assessments, readable_questions, visible_organisation_or_404
 from ..editing import shown_value
-from ..filtersets import AssessmentFilterSet, CrosswalkFilterSet, QuestionFilterSet
+from ..filtersets import AssessmentFilterSet, CrosswalkFilterSet, PlanFilterSet, QuestionFilterSet
+from ..models import OzgPlan
+from ..planning import plan_rows
 from .workbooks import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, csv_lines, list_workbook
 
 CHUNK_SIZE = 2000
@@ -428,4 +431,142 @@ def questions_export(request) -> ListExport:
         method=method,
         file_stem=f"rueckfragen-{'alle' if filterset.include_answered else 'offen'}",
         datetime_headings=("gestellt am", "beantwortet am"),
+    )
+
+
+# --- the OZG plans of an organisation --------------------------------------------------------------------------------
+
+# OZG-ID and Bearbeitungsstand identify a row and the state it was read in, for a later upload of the file.
+PLAN_COLUMNS = (
+    ("OZG-ID", 9),
+    ("OZG-Leistung", 50),
+    ("Themenfeld", 24),
+    ("Lage", 30),
+    ("Zuständigkeit laut Katalog", 14),
+    ("kommunal", 10),
+    ("kommunal abweichend", 22),
+    ("Begründung der Abweichung", 40),
+    ("zuständig", 16),
+    ("verantwortliche Einheit", 30),
+    ("Stand", 20),
+    ("Zielquartal", 11),
+    ("Reifegrad", 10),
+    ("Reifegrad (Bezeichnung)", 24),
+    ("Adresse des Onlinedienstes", 40),
+    ("genutztes EfA-Angebot", 30),
+    ("Anmerkung", 50),
+    ("Bearbeitungsstand", 10),
+    ("geändert am", 17),
+)
+PLAN_EXPORT_FIELDS = (
+    "ozg_id",
+    "name",
+    "themenfeld__name",
+    "lage__name",
+    "zustaendigkeit",
+    "is_municipal",
+    "own_plan__municipal_override",
+    "own_plan__municipal_reason",
+    "own_plan__responsible_kind",
+    "own_plan__responsible_department__code",
+    "own_plan__responsible_department__name",
+    "own_plan__state",
+    "own_plan__target_quarter",
+    "own_plan__maturity_level__value",
+    "own_plan__maturity_level__label",
+    "own_plan__online_service_url",
+    "own_plan__efa_offer__name",
+    "own_plan__note",
+    "own_plan__version",
+    "own_plan__updated_at",
+)
+
+
+def plan_filter_in_words(filterset: PlanFilterSet) -> str:
+    parts = []
+    data = filterset.form.cleaned_data
+    for name, field in filterset.form.fields.items():
+        value = data.get(name)
+        if value in (None, "", [], ()):
+            continue
+        filter_ = filterset.filters[name]
+        if name == "stand":
+            shown = ", ".join(shown_value("state", item, OzgPlan) for item in value)
+        elif value == getattr(filter_, "null_value", object()):
+            shown = filter_.null_label
+        else:
+            shown = str(value)
+        parts.append(f"{field.label}: {shown}")
+    return "; ".join(["alle OZG-Leistungen des Katalogs (ohne entfallene)", *parts])
+
+
+def plan_export(request, pk) -> ListExport:
+    organisation = visible_organisation_or_404(request.user, pk)
+    filterset = valid(PlanFilterSet(request.GET, queryset=plan_rows(organisation), organisation=organisation))
+    cutoff = timezone.now()
+
+    def rows():
+        for (
+            ozg_id,
+            name,
+            themenfeld,
+            lage,
+            zustaendigkeit,
+            municipal,
+            override,
+            reason,
+            kind,
+            code,
+            department,
+            state,
+            quarter,
+            level,
+            level_label,
+            url,
+            efa_offer,
+            note,
+            version,
+            updated_at,
+        ) in filterset.qs.values_list(*PLAN_EXPORT_FIELDS).iterator(chunk_size=CHUNK_SIZE):
+            yield (
+                ozg_id,
+                name,
+                themenfeld,
+                lage,
+                shown_value("zustaendigkeit", zustaendigkeit, OzgLeistung),
+                "ja" if municipal else "nein",
+                shown_value("municipal_override", override, OzgPlan),
+                reason,
+                shown_value("responsible_kind", kind, OzgPlan),
+                f"{code} {department}" if code else None,
+                shown_value("state", state or "nicht_geplant", OzgPlan),
+                quarter,
+                level,
+                level_label,
+                url,
+                efa_offer,
+                note,
+                version or 0,
+                updated_at,
+            )
+
+    def method(count: int) -> list[tuple[str, str]]:
+        return [
+            ("Zähleinheit", "eine Zeile je OZG-Leistung (OZG-ID) mit der Planung der Organisation"),
+            ("Organisation", organisation.name),
+            ("Umfang", plan_filter_in_words(filterset)),
+            ("Reifegradskala", str(organisation.maturity_scale or "keine eigene Skala")),
+            ("ohne Planung", "OZG-Leistungen ohne eigene Planung stehen als „nicht geplant“ mit Bearbeitungsstand 0"),
+            ("Stichtag", cutoff_text(cutoff)),
+            ("Anzahl Zeilen", str(count)),
+        ]
+
+    return ListExport(
+        title=f"OZG-Planung – {organisation.name}",
+        sheet_title="OZG-Planung",
+        columns=PLAN_COLUMNS,
+        rows=rows(),
+        method=method,
+        file_stem=f"ozg-planung-{slugify(organisation.name)}",
+        datetime_headings=("geändert am",),
     )

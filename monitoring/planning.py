@@ -1,0 +1,206 @@
+"""OZG plans: which OZG-Leistungen count as municipal, the rows of the planning workspace, and their one write path.
+
+The workspace shows one row per current OZG-Leistung with the organisation's plan joined to it; an OZG-Leistung
+without a plan record reads as "nicht geplant" with no other values. The record is created by the first edit, inside
+`apply_plan_changes`, so that every plan has a history from its first value on. A plan the page showed without a
+record has version 0; anyone who created it since has raised it, which is a conflict like any other.
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import BooleanField, Case, FilteredRelation, Q, Value, When
+from django.utils import timezone
+
+from ozg.choices import Zustaendigkeit
+from ozg.models import OzgLeistung
+
+from .access import plan_departments
+from .choices import OrganisationKind
+from .editing import (
+    EditConflict,
+    EditResult,
+    History,
+    check_editable,
+    conflicts_since,
+    field_changes,
+    set_and_check,
+    snapshot,
+)
+from .models import ChangeSource, EditRefused, Organisation, OzgPlan, OzgPlanChange
+
+# The values a plan holds; organisation and OZG-Leistung are its identity.
+PLAN_FIELDS = (
+    "state",
+    "target_quarter",
+    "maturity_level",
+    "responsible_kind",
+    "responsible_department",
+    "online_service_url",
+    "efa_offer",
+    "municipal_override",
+    "municipal_reason",
+    "note",
+)
+PLAN_RELATIONS = (
+    "organisation__maturity_scale",
+    "ozg_leistung",
+    "responsible_department",
+    "maturity_level",
+    "efa_offer",
+)
+PLAN_HISTORY = History(OzgPlanChange, "plan")
+
+# Which Zuständigkeiten of the OZG catalogue an organisation of each kind carries out itself. Every kind of
+# Kommune carries out the municipal ones; where a kind does not (a Gemeinde without Ausländerbehörde), the row's
+# override says so with its reason.
+MUNICIPAL_ZUSTAENDIGKEIT = {kind: (Zustaendigkeit.KOMMUNE,) for kind in OrganisationKind.values}
+
+
+def municipal_condition(organisation: Organisation, plan: str = "own_plan") -> Q:
+    """OZG-Leistungen that count as municipal for the organisation, over its plan joined as `plan`: by its kind
+    and the catalogue, unless the plan overrides it."""
+    by_kind = Q(zustaendigkeit__in=MUNICIPAL_ZUSTAENDIGKEIT.get(organisation.kind, ()))
+    return Q(**{f"{plan}__municipal_override": True}) | (by_kind & Q(**{f"{plan}__municipal_override__isnull": True}))
+
+
+def with_own_plan(queryset, organisation: Organisation):
+    return queryset.annotate(own_plan=FilteredRelation("plans", condition=Q(plans__organisation=organisation)))
+
+
+def plan_rows(organisation: Organisation):
+    """One row per current OZG-Leistung with the organisation's plan as `own_plan` (None without a record) and
+    `is_municipal`, in one query however many rows there are."""
+    return (
+        with_own_plan(OzgLeistung.objects.current(), organisation)
+        .annotate(
+            is_municipal=Case(
+                When(municipal_condition(organisation), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related(
+            "themenfeld",
+            "lage",
+            "own_plan__responsible_department",
+            "own_plan__maturity_level",
+            "own_plan__efa_offer",
+            "own_plan__updated_by",
+        )
+    )
+
+
+def plan_of(row) -> OzgPlan | None:
+    """The organisation's plan of a row of `plan_rows`; Django leaves a filtered relation without a match unset."""
+    return getattr(row, "own_plan", None)
+
+
+def editable_plan_rows(user, organisation: Organisation, rows):
+    """The rows of `plan_rows` the user may change: all for the IT office, else those of the user's departments."""
+    departments = plan_departments(user, organisation)
+    return rows if departments is None else rows.filter(own_plan__responsible_department__in=departments)
+
+
+class OutOfScope(EditRefused):
+    """The user may not change these plans, or would hand them to a department they cannot edit."""
+
+    def __init__(self, rows: list[OzgPlan]):
+        super().__init__(f"{len(rows)} Zeile(n) liegen außerhalb Ihrer Zuständigkeit.")
+        self.rows = rows
+
+    def lines(self) -> list[str]:
+        return [
+            f"{row.row_label}: Diese Planung bearbeiten nur die IT-Steuerung und die verantwortliche Einheit."
+            for row in self.rows
+        ]
+
+
+def _out_of_scope(user, organisation, rows) -> list[OzgPlan]:
+    departments = None if user is None else plan_departments(user, organisation)
+    if departments is None:
+        return []
+    return [row for row in rows if row.responsible_department_id not in departments]
+
+
+def plan_rules(row: OzgPlan) -> dict[str, list[str]]:
+    row.municipal_reason = (row.municipal_reason or "").strip()
+    row.note = (row.note or "").strip()
+    return row.rule_errors()
+
+
+def apply_plan_changes(
+    user,
+    organisation: Organisation,
+    leistungen: Iterable[int] | Iterable[OzgLeistung],
+    values: Mapping[str, object] | None = None,
+    *,
+    per_row: Mapping[int, Mapping[str, object]] | None = None,
+    versions: Mapping[int, int] | None = None,
+    seen_at: datetime | None = None,
+    source: str = ChangeSource.PAGE,
+    comment: str = "",
+) -> EditResult:
+    """Set `values` (the same for every row) and `per_row` values on the organisation's plans of `leistungen`;
+    check, write, record; all or nothing. Rows, `per_row` and `versions` are keyed by OZG-Leistung, as a plan may
+    not have a record yet (version 0). Rows whose values do not change are left alone.
+
+    A user who is not the organisation's IT office changes only plans of departments they edit, before and after
+    the change (no one hands a row to a department out of their reach). `user=None` (commands, imports confirmed by
+    the IT office) skips that check; without `versions` or `seen_at` no conflict check is made.
+    """
+    values = dict(values or {})
+    per_row = per_row or {}
+    check_editable(values, per_row, PLAN_FIELDS)
+    wanted = {getattr(leistung, "pk", leistung) for leistung in leistungen}
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(OzgLeistung.objects.filter(pk__in=wanted).order_by("pk").values_list("pk", flat=True))
+        # Missing records first, so that every row can be locked; a concurrent first edit waits on the unique index.
+        OzgPlan.objects.bulk_create(
+            [OzgPlan(organisation=organisation, ozg_leistung_id=pk, version=0) for pk in ids], ignore_conflicts=True
+        )
+        rows = list(
+            OzgPlan.objects.select_for_update(of=("self",))
+            .filter(organisation=organisation, ozg_leistung_id__in=ids)
+            .select_related(*PLAN_RELATIONS)
+            .order_by("pk")
+        )
+        by_leistung = {row.ozg_leistung_id: row.pk for row in rows}
+        outside = _out_of_scope(user, organisation, rows)
+        if outside:
+            raise OutOfScope(outside)
+        seen = {by_leistung[pk]: v for pk, v in versions.items() if pk in by_leistung} if versions is not None else None
+        conflicts = conflicts_since(rows, seen, seen_at, user, PLAN_HISTORY)
+        if conflicts:
+            raise EditConflict(conflicts)
+        row_values = {by_leistung[pk]: v for pk, v in per_row.items() if pk in by_leistung}
+        befores = set_and_check(rows, values, row_values, PLAN_FIELDS, plan_rules)
+        outside = _out_of_scope(user, organisation, rows)
+        if outside:
+            raise OutOfScope(outside)
+        history = []
+        for row in rows:
+            changes = field_changes(befores[row.pk], snapshot(row, PLAN_FIELDS), OzgPlan)
+            if changes:
+                row.version += 1
+                row.updated_at, row.updated_by = now, user
+                history.append(
+                    OzgPlanChange(
+                        plan=row,
+                        user=user,
+                        at=now,
+                        source=source,
+                        version=row.version,
+                        fields=changes,
+                        comment=comment.strip(),
+                    )
+                )
+        written = [change.plan for change in history]
+        if written:
+            OzgPlan.objects.bulk_update(written, [*PLAN_FIELDS, "version", "updated_at", "updated_by"], batch_size=1000)
+            OzgPlanChange.objects.bulk_create(history, batch_size=1000)
+        # Records made above for rows that did not change again mean what no record means.
+        OzgPlan.objects.filter(pk__in=[row.pk for row in rows if row.version == 0]).delete()
+    return EditResult(rows, len(history))
