@@ -18,14 +18,13 @@ from ozg.models import EfaOffer, OzgLeistung
 from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
 from .links import my_services_url
 from .models import Assessment, Department, ITProject, Organisation, SurveyRound
-from .planning import municipal_condition, with_own_plan
+from .planning import NO_EVIDENCE, contradiction, evidence, municipal_condition, with_own_plan
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
 from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
 
 ALL_SERVICES = "Alle Dienstleistungen"
 ONE_ROW_PER_SERVICE = "eine LeiKa-Leistung im Umfang der Organisation je Erhebungsrunde"
-ONLINE_LEVEL, COMPLIANT_LEVEL = 2, 3
 
 
 def rounds_of(organisation: Organisation):
@@ -368,7 +367,7 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
         ],
         method=plan_method,
     )
-    tables = [quotas, themenfelder]
+    tables = [quotas, themenfelder, plan_maturity_distribution(organisation, annotated, done=figures.quotas[0].count)]
     if round_obj is not None:
         tables += federal_rule_tables(organisation, round_obj, annotated, base, done=figures.quotas[0].count)
         tables.append(maturity_distribution(organisation, round_obj))
@@ -380,33 +379,16 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
 
     `done` is the number of municipal OZG-Leistungen the organisation's plan lists as umgesetzt.
     """
-    # From the round's own rows (by its index), so that other organisations' rows on the same entries cost nothing.
-    per_ozg = {
-        row["leika_entry__ozg_leistungen"]: (row["best"], row["rated"])
-        for row in Assessment.objects.filter(round=round_obj, leika_entry__ozg_leistungen__isnull=False)
-        .values("leika_entry__ozg_leistungen")
-        .annotate(best=Max("maturity_level__value"), rated=Count("pk"))
-        .order_by()
-    }
+    per_ozg = evidence(round_obj)
     municipal = annotated.filter(municipal_condition(organisation))
     online = compliant = unrated = 0
     findings = []
     for pk, ozg_id, name, state in municipal.values_list("pk", "ozg_id", "name", "own_plan__state").order_by("ozg_id"):
-        best, rated = per_ozg.get(pk, (None, 0))
-        if not rated:
-            unrated += 1
-        elif best is not None and best >= ONLINE_LEVEL:
-            online += 1
-            compliant += best >= COMPLIANT_LEVEL
-        finding = ""
-        if state == PlanState.UMGESETZT and rated and (best is None or best < ONLINE_LEVEL):
-            finding = "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung erreicht Stufe 2"
-        elif state == PlanState.UMGESETZT and not rated:
-            finding = "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung ist in der Runde bewertet"
-        elif best is not None and best >= COMPLIANT_LEVEL and state != PlanState.UMGESETZT:
-            finding = "nach der Zählregel konform umgesetzt, im Planungsstand nicht als umgesetzt geführt"
-        elif best is not None and best >= ONLINE_LEVEL and state in (None, PlanState.NICHT_GEPLANT):
-            finding = "nach der Zählregel online, im Planungsstand nicht geplant"
+        found = per_ozg.get(pk, NO_EVIDENCE)
+        unrated += not found.rated
+        online += found.online
+        compliant += found.compliant
+        finding = contradiction(state, found)
         if finding:
             findings.append(
                 Row(
@@ -414,7 +396,7 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
                     [
                         Cell(name, TEXT),
                         Cell(PlanState(state).label if state else "keine Planung", TEXT),
-                        Cell(best),
+                        Cell(found.best),
                         Cell(finding, TEXT),
                     ],
                 )
@@ -460,6 +442,47 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
     return [rule, plausibility]
 
 
+def plan_maturity_distribution(organisation, annotated, done) -> ReportTable:
+    """The maturity levels of the municipal OZG-Leistungen the plans list as umgesetzt, on the organisation's own scale
+    (the plans' levels; a plan's level must be on that scale). `done` is their number, from the quotas."""
+    scale = organisation.maturity_scale
+    counts = Counter()
+    for scale_id, value, n in (
+        annotated.filter(municipal_condition(organisation), own_plan__state=PlanState.UMGESETZT)
+        .values_list("own_plan__maturity_level__scale_id", "own_plan__maturity_level__value")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        # A level left from a scale the organisation used before is not one of its own levels.
+        counts[value if scale is None or scale_id in (None, scale.pk) else "other"] += n
+
+    def row(label, n, is_total=False):
+        return Row(label, [Cell(n), Cell(share(n, done), PERCENT)], is_total=is_total)
+
+    if scale is not None:
+        rows = [row(f"{level.value} – {level.label}", counts[level.value]) for level in scale.levels.all()]
+    else:
+        rows = [row(f"Stufe {value}", n) for value, n in sorted((v, n) for v, n in counts.items() if v is not None)]
+    if counts["other"]:
+        rows.append(row("Stufe einer anderen Skala", counts["other"]))
+    rows.append(row("ohne Reifegrad", counts[None]))
+    rows.append(row("umgesetzt (kommunal)", done, is_total=True))
+    return ReportTable(
+        slug="reifegrade-ozg",
+        title=f"Reifegrade der umgesetzten OZG-Leistungen ({scale or 'keine Skala hinterlegt'})",
+        header=["Reifegrad", "OZG-Leistungen", "Anteil"],
+        rows=rows,
+        method=Method(
+            counting_unit="eine kommunale OZG-Leistung, die der eigene Planungsstand als umgesetzt führt",
+            scope=f"{organisation.name}: eigener Planungsstand der OZG-Leistungen",
+            catalogue="OZG-Katalog, laufender Stand (ohne zurückgezogene OZG-Leistungen)",
+            scale=str(scale or "keine Skala hinterlegt"),
+            cutoff=f"Stand {date_format(timezone.localdate(), 'd.m.Y')}",
+            remarks=["Reifegrad laut eigener Planung, auf der Skala der Organisation; nicht der Zählregel des Bundes."],
+        ),
+    )
+
+
 def maturity_distribution(organisation, round_obj) -> ReportTable:
     counts = dict(
         Assessment.objects.filter(round=round_obj)
@@ -479,7 +502,7 @@ def maturity_distribution(organisation, round_obj) -> ReportTable:
     rows.append(Row(ALL_SERVICES, [Cell(total), Cell(share(total, total), PERCENT)], is_total=True))
     return ReportTable(
         slug=f"reifegrade-{round_obj.year}",
-        title=f"Verteilung der Reifegrade {round_obj.year} ({round_obj.maturity_scale})",
+        title=f"Verteilung der Reifegrade der LeiKa-Leistungen {round_obj.year} ({round_obj.maturity_scale})",
         header=["Reifegrad", "Leistungen", "Anteil"],
         rows=rows,
         method=method_for(organisation, [round_obj]),

@@ -7,17 +7,18 @@ record has version 0; anyone who created it since has raised it, which is a conf
 """
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import BooleanField, Case, FilteredRelation, Q, Value, When
+from django.db.models import BooleanField, Case, Count, FilteredRelation, Max, Q, Value, When
 from django.utils import timezone
 
 from ozg.choices import Zustaendigkeit
 from ozg.models import OzgLeistung
 
-from .access import plan_departments
-from .choices import OrganisationKind
+from .access import plan_departments, readable_assessments
+from .choices import OrganisationKind, PlanState, Status
 from .editing import (
     EditConflict,
     EditResult,
@@ -28,7 +29,7 @@ from .editing import (
     set_and_check,
     snapshot,
 )
-from .models import ChangeSource, EditRefused, Organisation, OzgPlan, OzgPlanChange
+from .models import Assessment, ChangeSource, EditRefused, Organisation, OzgPlan, OzgPlanChange, SurveyRound
 
 # The values a plan holds; organisation and OZG-Leistung are its identity.
 PLAN_FIELDS = (
@@ -204,3 +205,117 @@ def apply_plan_changes(
         # Records made above for rows that did not change again mean what no record means.
         OzgPlan.objects.filter(pk__in=[row.pk for row in rows if row.version == 0]).delete()
     return EditResult(rows, len(history))
+
+
+# --- the plan against the LeiKa side: the federal counting rule and contradictions ---------------------------------
+
+# Federal counting rule: an OZG-Leistung is online once one of its LeiKa services reaches level 2, compliant from 3.
+ONLINE_LEVEL, COMPLIANT_LEVEL = 2, 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a round's assessments of the LeiKa services bundled in one OZG-Leistung say."""
+
+    rated: int = 0
+    best: int | None = None
+    digital: int = 0
+
+    @property
+    def online(self) -> bool:
+        return self.best is not None and self.best >= ONLINE_LEVEL
+
+    @property
+    def compliant(self) -> bool:
+        return self.best is not None and self.best >= COMPLIANT_LEVEL
+
+
+NO_EVIDENCE = Evidence()
+
+
+def evidence(round_obj: SurveyRound, leistung: OzgLeistung | None = None) -> dict[int, Evidence]:
+    """{OZG-Leistung id: Evidence} over all rows of the round, in one query; for one OZG-Leistung if given.
+
+    From the round's own rows (by its index), so that other organisations' rows on the same entries cost nothing.
+    """
+    bundled = {"round": round_obj, "leika_entry__ozg_leistungen__isnull": False}
+    if leistung is not None:
+        bundled["leika_entry__ozg_leistungen"] = leistung
+    rows = (
+        Assessment.objects.filter(**bundled)
+        .values("leika_entry__ozg_leistungen")
+        .annotate(
+            best=Max("maturity_level__value"),
+            rated=Count("pk"),
+            digital=Count("pk", filter=Q(status=Status.DIGITAL)),
+        )
+        .order_by()
+    )
+    return {
+        row["leika_entry__ozg_leistungen"]: Evidence(rated=row["rated"], best=row["best"], digital=row["digital"])
+        for row in rows
+    }
+
+
+def contradiction(state: str | None, found: Evidence) -> str:
+    """The plausibility finding of a plan state against its bundled services, "" where they agree.
+
+    One rule for the dashboard's findings and the OZG-Leistung's detail page: "umgesetzt" needs a bundled service
+    that is Digital or reaches level 2; a service that is compliant by the counting rule should be "umgesetzt", and
+    one that is Digital or online should at least be planned.
+    """
+    if state == PlanState.UMGESETZT:
+        if not found.rated:
+            return "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung ist in der Runde bewertet"
+        if not (found.online or found.digital):
+            return "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung ist digital oder erreicht Stufe 2"
+        return ""
+    if found.compliant:
+        return "nach der Zählregel konform umgesetzt, im Planungsstand nicht als umgesetzt geführt"
+    if state in (None, "", PlanState.NICHT_GEPLANT):
+        if found.online:
+            return "nach der Zählregel online, im Planungsstand nicht geplant"
+        if found.digital:
+            return "eine zugeordnete LeiKa-Leistung ist digital, im Planungsstand nicht geplant"
+    return ""
+
+
+def evidence_round(organisation: Organisation) -> SurveyRound | None:
+    """The round a plan is checked against: the organisation's open round, else its latest closed one."""
+    return (
+        SurveyRound.objects.filter(organisation=organisation)
+        .select_related("maturity_scale")
+        .order_by("is_closed", "-year")
+        .first()
+    )
+
+
+@dataclass
+class Bundled:
+    """An OZG-Leistung's bundled services as one person sees them in `round`, and the finding over all of them."""
+
+    round: SurveyRound | None
+    rows: list[Assessment]
+    evidence: Evidence
+    finding: str
+
+    @property
+    def hidden(self) -> int:
+        """Assessed bundled services the person may not read; the finding counts them as the dashboard does."""
+        return self.evidence.rated - len(self.rows)
+
+
+def bundled_assessments(user, organisation: Organisation, leistung: OzgLeistung, state: str | None) -> Bundled:
+    """The readable assessments of the services bundled in `leistung` in the organisation's evidence round; a fixed
+    number of queries however many services the OZG-Leistung bundles."""
+    round_obj = evidence_round(organisation)
+    if round_obj is None:
+        return Bundled(None, [], NO_EVIDENCE, "")
+    found = evidence(round_obj, leistung).get(leistung.pk, NO_EVIDENCE)
+    rows = list(
+        readable_assessments(user)
+        .filter(round=round_obj, leika_entry__ozg_leistungen=leistung)
+        .select_related("leika_entry", "maturity_level", "department")
+        .order_by("leika_entry__key", "pk")
+    )
+    return Bundled(round_obj, rows, found, contradiction(state, found))

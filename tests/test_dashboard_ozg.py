@@ -50,11 +50,16 @@ def test_quotas_and_themenfelder(ozg):
 def test_federal_counting_rule_and_plausibility_findings(ozg):
     # Levels of 2023 (VALUES_2023): Hundesteuer 4 and 2, Jagdschein 1 and 0, Aufenthaltserlaubnis Verlängerung 2,
     # Lastenzuschuss 3; Sperrmüll (0) belongs to a federal OZG-Leistung and does not count.
-    _, _, rule, findings, _ = figures.ozg_tables(ozg["org"], ozg["previous"])
+    _, _, _, rule, findings, _ = figures.ozg_tables(ozg["org"], ozg["previous"])
     assert rule.column("Anzahl") == [5, 2, 3, 2, 1, 3]
     assert rule.row("online nach Zählregel (mind. Stufe 2)").values == [3, 60.0]
     assert [(row.label, row.values[1], row.values[2], row.values[3]) for row in findings.rows] == [
-        ("10002", "umgesetzt", 1, "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung erreicht Stufe 2"),
+        (
+            "10002",
+            "umgesetzt",
+            1,
+            "als umgesetzt geführt, aber keine zugeordnete LeiKa-Leistung ist digital oder erreicht Stufe 2",
+        ),
         ("10003", "nicht geplant", 2, "nach der Zählregel online, im Planungsstand nicht geplant"),
         (
             "10004",

@@ -27,9 +27,10 @@ from ..exports.lists import file_views, plan_export
 from ..filtersets import PlanFilterSet
 from ..forms import PlanBulkForm, PlanForm, PlanRowForm
 from ..http import is_htmx, safe_next
+from ..links import assessment_url
 from ..models import ChangeSource
-from ..planning import PLAN_FIELDS, apply_plan_changes, plan_of, plan_rows
-from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate
+from ..planning import PLAN_FIELDS, apply_plan_changes, bundled_assessments, plan_of, plan_rows
+from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate, status_badge
 
 
 def list_url(organisation) -> str:
@@ -130,6 +131,17 @@ ozg_plans_xlsx, ozg_plans_csv = file_views(plan_export)
 # --- one row -------------------------------------------------------------------------------------------------------
 
 
+def bundled_context(request, organisation, row, plan) -> dict:
+    """The LeiKa side of the detail page: the readable assessments of the bundled services and the finding."""
+    bundled = bundled_assessments(request.user, organisation, row, plan.state if plan else None)
+    # One address pattern for every row rather than a reverse per row.
+    address = assessment_url(0).removesuffix("0/")
+    return {
+        "bundled": bundled,
+        "bundled_rows": [(a, status_badge(a), f"{address}{a.pk}/") for a in bundled.rows],
+    }
+
+
 def detail_context(request, organisation, row, *, form=None, conflict=None):
     plan = plan_of(row)
     editable = may_edit_plan(request.user, organisation, plan)
@@ -146,6 +158,7 @@ def detail_context(request, organisation, row, *, form=None, conflict=None):
         "conflict_values": current_values(conflict.row, PLAN_FIELDS) if conflict else None,
         "history": plan.changes.select_related("user").order_by("-at", "-pk") if plan else [],
         "list_url": list_url(organisation),
+        **bundled_context(request, organisation, row, plan),
     }
 
 
