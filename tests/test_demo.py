@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from leika.models import LeikaEntry
+from monitoring import dashboard as dashboard_figures
 from monitoring.choices import PlanState, Status
 from monitoring.demo.build import demo_usernames
 from monitoring.models import Assessment, ITProject, Organisation, OzgPlan, SurveyRound
@@ -152,6 +153,18 @@ def test_the_stadt_aachen_reproduces_its_ozg_figures(demo):
     assert not implemented.filter(maturity_level__isnull=True).exists()
     assert set(implemented.values_list("maturity_level__scale__code", flat=True)) == {"kommunal-0-5"}
     assert not plans.exclude(state=PlanState.UMGESETZT).filter(maturity_level__isnull=False).exists()
+
+
+def test_the_stadt_aachens_dashboard_shows_the_report_and_its_maturity_distribution(demo):
+    aachen = Organisation.objects.get(name="Stadt Aachen")
+    tables = {table.slug: table for table in dashboard_figures.ozg_tables(aachen, None)}
+    assert tables["ozg-quoten"].column("Anzahl")[:5] == [575, 209, 73, 22, 15]
+    levels = tables["reifegrade-ozg"]
+    assert [row.label[0] for row in levels.rows[:6]] == ["0", "1", "2", "3", "4", "5"]
+    assert levels.column("OZG-Leistungen") == [9, 16, 21, 15, 8, 4, 0, 73]  # fixtures/demo/stadt_aachen
+    assert sum(levels.column("OZG-Leistungen")[:-1]) == 73
+    assert aachen.maturity_scale.code == "kommunal-0-5"
+    assert str(aachen.maturity_scale) in levels.title
 
 
 def test_every_demo_user_logs_in_with_the_password_demo(demo, rf):

@@ -692,13 +692,14 @@ def _build_stadt_aachen(ozg_by_id: dict[int, OzgLeistung], log) -> None:
     municipal = sorted((o for o in ozg_by_id.values() if o.zustaendigkeit == "kommune"), key=lambda o: o.ozg_id)
     rng.shuffle(municipal)
     levels = {level.value: level for level in scale.levels.all()}
+    implemented_levels = _implemented_levels(levels, dict(STADT_PLANS)[PlanState.UMGESETZT], rng)
     plans = []
     position = 0
     for state, count in STADT_PLANS:
         for ozg in municipal[position : position + count]:
             plan = OzgPlan(organisation=org, ozg_leistung=ozg, state=state)
             if state == PlanState.UMGESETZT:
-                plan.maturity_level = levels[rng.choices(range(6), weights=[8, 14, 22, 16, 9, 4])[0]]
+                plan.maturity_level = implemented_levels.pop()
                 plan.target_quarter = f"{rng.choice((2022, 2023, 2024))}-Q{rng.randint(1, 4)}"
             elif state == PlanState.KURZFRISTIG:
                 plan.target_quarter = "2025-Q1"
@@ -713,6 +714,20 @@ def _build_stadt_aachen(ozg_by_id: dict[int, OzgLeistung], log) -> None:
     OzgPlan.objects.bulk_create(plans)
     _build_users(org, STADT_AACHEN.user_prefix, departments)
     log(f"{org}: {len(plans)} OZG-Planungen")
+
+
+def _implemented_levels(levels: dict, implemented: int, rng: random.Random) -> list:
+    """One level per implemented OZG-Leistung, as many of each as fixtures/demo/stadt_aachen/reifegrade_umgesetzt.csv
+    says, in a seeded order."""
+    counts = data.stadt_implemented_levels()
+    if sum(counts.values()) != implemented:
+        raise ValueError(
+            f"reifegrade_umgesetzt.csv zählt {sum(counts.values())} umgesetzte OZG-Leistungen, "
+            f"die Vorlage {implemented}."
+        )
+    chosen = [levels[value] for value, n in sorted(counts.items()) for _ in range(n)]
+    rng.shuffle(chosen)
+    return chosen
 
 
 # --- users -------------------------------------------------------------------------------------------------------

@@ -262,3 +262,10 @@ def kreis_catalogue() -> KreisCatalogue:
 
 def stadt_departments() -> list[tuple[str, str]]:
     return [(row["Kürzel"], row["Bezeichnung"]) for row in read_rows("stadt_aachen/fachbereiche.csv")]
+
+
+def stadt_implemented_levels() -> dict[int, int]:
+    """{level on the local scale 0–5: implemented OZG-Leistungen}: the demo's choice, the report gives no figures."""
+    return {
+        int(row["Reifegrad"]): int(row["OZG-Leistungen"]) for row in read_rows("stadt_aachen/reifegrade_umgesetzt.csv")
+    }
