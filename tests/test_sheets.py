@@ -58,7 +58,7 @@ def upload(client, world, workbook, name="Leistungen.xlsx"):
 
 def listed_changes(response) -> set[tuple]:
     return {
-        (row.assessment.leika_entry.key, change["field"], change["old"], change["new"])
+        (row.record.leika_entry.key, change["field"], change["old"], change["new"])
         for row in response.context["plan"].changes
         for change in row.changes
     }
