@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django import forms
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
@@ -75,6 +76,11 @@ def number(text: str) -> int | None:
 
 def allowed(values: list[str]) -> str:
     return "Erlaubt: " + ", ".join(f"„{value}“" for value in values) + "."
+
+
+def url_value(text: str) -> str:
+    """An address as the forms take it: without a scheme it is taken as https."""
+    return forms.URLField(max_length=500, required=False, assume_scheme="https").clean(text)
 
 
 def pick(text: str, options: Iterable[tuple[object, Iterable[str]]], refusal: str):

@@ -13,7 +13,6 @@ Decisions:
   between preview and apply makes `apply_changes` refuse everything.
 """
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
@@ -40,6 +39,7 @@ from .roundtrip import (
     read_rows,
     restore_text,
     safe_file_part,
+    url_value,
 )
 
 SESSION_KEY = "department_sheets"
@@ -125,7 +125,7 @@ class Choices:
             )
             raise ValidationError(f"„{text}“ ist kein IT-Projekt der Organisation. {hint}")
         if name == "online_service_url":
-            return forms.URLField(max_length=500, required=False, assume_scheme="https").clean(text)
+            return url_value(text)
         return text  # justification
 
 
