@@ -14,31 +14,16 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
 
-from leika.tabular import RowError
 from ozg.models import EfaOffer
 
+from . import roundtrip
 from .access import plan_departments
 from .choices import PlanState
-from .editing import shown, shown_value
+from .editing import shown
 from .forms import plan_levels
 from .models import Organisation, OzgPlan
 from .planning import PLAN_HISTORY, editable_plan_rows, plan_of, plan_rows, plan_rules
-from .roundtrip import (
-    Preview,
-    RowChange,
-    SheetColumn,
-    add_notes,
-    allowed,
-    build_data_sheet,
-    describe,
-    number,
-    pick,
-    pick_choice,
-    read_rows,
-    restore_text,
-    safe_file_part,
-    url_value,
-)
+from .roundtrip import Preview, SheetColumn, SheetReader
 
 SESSION_KEY = "ozg_plan_sheets"
 DATA_SHEET = "OZG-Planung"
@@ -60,7 +45,6 @@ COLUMNS = (
     SheetColumn("note", "Anmerkung", 50, editable=True, wrap=True),
 )
 SHEET_FIELDS = tuple(column.name for column in COLUMNS if column.editable)
-LABEL = {column.name: column.label for column in COLUMNS}
 TEXT_FIELDS = ("target_quarter", "municipal_reason", "note")
 
 
@@ -99,11 +83,11 @@ class Choices:
         if name == "state":
             if not text:
                 raise ValidationError("Bitte einen Stand wählen.")
-            return pick_choice(text, PlanState.choices, self.lists[name])
+            return roundtrip.pick_choice(text, PlanState.choices, self.lists[name])
         if name == "municipal_override":
-            return pick_choice(text, MUNICIPAL_CHOICES, self.lists[name]) if text else None
+            return roundtrip.pick_choice(text, MUNICIPAL_CHOICES, self.lists[name]) if text else None
         if name == "online_service_url":
-            return url_value(text)
+            return roundtrip.url_value(text)
         if name in TEXT_FIELDS:
             return text.strip()  # quarter and lengths are checked by the plan's rules, as on every path
         if not text:
@@ -111,16 +95,19 @@ class Choices:
         if name == "maturity_level":
             options = ((level, (str(level), str(level.value))) for level in self.levels)
             scale = self.organisation.maturity_scale or "aller Skalen"
-            return pick(text, options, f"„{text}“ ist kein Reifegrad der Skala {scale}. {allowed(self.lists[name])}")
+            refusal = f"„{text}“ ist kein Reifegrad der Skala {scale}. {roundtrip.allowed(self.lists[name])}"
+            return roundtrip.pick(text, options, refusal)
         if name == "responsible_department":
             options = ((department, (str(department), department.code)) for department in self.departments)
-            refusal = f"„{text}“ ist keine Einheit, der Sie die Planung geben können. {allowed(self.lists[name])}"
-            return pick(text, options, refusal)
+            refusal = (
+                f"„{text}“ ist keine Einheit, der Sie die Planung geben können. {roundtrip.allowed(self.lists[name])}"
+            )
+            return roundtrip.pick(text, options, refusal)
         offers = self.offers.get(row.pk, [])
         refusal = f"„{text}“ ist kein EfA-Angebot zu dieser OZG-Leistung. " + (
-            allowed([str(offer) for offer in offers]) if offers else "Es gibt keines; bitte leer lassen."
+            roundtrip.allowed([str(offer) for offer in offers]) if offers else "Es gibt keines; bitte leer lassen."
         )
-        return pick(text, ((offer, (str(offer), offer.name)) for offer in offers), refusal)
+        return roundtrip.pick(text, ((offer, (str(offer), offer.name)) for offer in offers), refusal)
 
 
 # --- download ------------------------------------------------------------------------------------------------------
@@ -135,9 +122,9 @@ def build_workbook(user, organisation: Organisation, rows, filter_text: str = ""
         plan = stored_plan(organisation, row)
         cells.append([row.ozg_id, plan.version, row.name, str(row.themenfeld), *(shown(plan, n) for n in SHEET_FIELDS)])
     workbook = Workbook()
-    build_data_sheet(workbook, DATA_SHEET, COLUMNS, cells, choices.lists, freeze="E2")
+    roundtrip.build_data_sheet(workbook, DATA_SHEET, COLUMNS, cells, choices.lists, freeze="E2")
     scale = organisation.maturity_scale
-    add_notes(
+    roundtrip.add_notes(
         workbook,
         [
             ("Organisation", str(organisation)),
@@ -171,106 +158,51 @@ def build_workbook(user, organisation: Organisation, rows, filter_text: str = ""
             ),
         ],
     )
-    describe(workbook, f"OZG-Planung {organisation}", f"OZG-Planung, Stand {now:%d.%m.%Y}", now)
+    roundtrip.describe(workbook, f"OZG-Planung {organisation}", f"OZG-Planung, Stand {now:%d.%m.%Y}", now)
     return workbook
 
 
 def file_name(organisation: Organisation) -> str:
-    return f"OZG-Planung-{safe_file_part(organisation.name, organisation.pk)}.xlsx"
+    return f"OZG-Planung-{roundtrip.safe_file_part(organisation.name, organisation.pk)}.xlsx"
 
 
 # --- upload: read, compare, check ----------------------------------------------------------------------------------
 
 
+class PlanSheetReader(SheetReader):
+    columns, id_column, model, history = COLUMNS, "ozg_id", OzgPlan, PLAN_HISTORY
+
+    def __init__(self, user, organisation: Organisation):
+        super().__init__()
+        self.user, self.organisation = user, organisation
+
+    def known(self, ids):
+        # Only the rows the user may change are looked up, so an unknown and an unreachable OZG-ID read alike.
+        rows = {row.ozg_id: row for row in sheet_rows(self.user, self.organisation).filter(ozg_id__in=ids)}
+        self.choices = Choices(self.user, self.organisation, rows.values())
+        return rows
+
+    def unknown(self, pk):
+        return (
+            f"Die OZG-ID {pk} gehört nicht zu den Planungen von {self.organisation}, die Sie ändern dürfen; "
+            "die Zeile wird nicht übernommen."
+        )
+
+    def stored(self, row):
+        return stored_plan(self.organisation, row)
+
+    def parse(self, name, text, row):
+        return self.choices.parse(name, text, row)
+
+    def rule_errors(self, candidate):
+        candidate.organisation = self.organisation
+        return plan_rules(candidate)
+
+    def naming(self, row):
+        return str(row.ozg_id), row.name
+
+
 def plan_upload(upload, filename: str, user, organisation: Organisation) -> Preview:
     """What applying the uploaded sheet would change, without writing anything; raises ImportFailed for a file that
     cannot be read at all (not an .xlsx, missing columns, formulas)."""
-    records = read_rows(upload, filename, COLUMNS)
-    preview = Preview(filename=filename, rows_in_file=len(records))
-    ids = {number(record["ozg_id"]) for record in records} - {None}
-    # Only the rows the user may change are looked up, so an unknown and an unreachable OZG-ID read alike.
-    known = {row.ozg_id: row for row in sheet_rows(user, organisation).filter(ozg_id__in=ids)}
-    choices = Choices(user, organisation, known.values())
-    seen: dict[int, int] = {}
-    stale: list[tuple[RowChange, OzgPlan]] = []
-
-    for record in records:
-        line = record["_row"]
-        errors_before = len(preview.errors)
-
-        def error(column, message, line=line):
-            preview.errors.append(RowError(line, LABEL.get(column), message))
-
-        ozg_id, version = number(record["ozg_id"]), number(record["version"])
-        if ozg_id is None or version is None:
-            error(
-                "ozg_id" if ozg_id is None else "version",
-                "Die Zelle muss die ganze Zahl aus der heruntergeladenen Tabelle enthalten; neue Zeilen können "
-                "nicht über die Tabelle angelegt werden.",
-            )
-            continue
-        if ozg_id in seen:
-            error("ozg_id", f"Die OZG-Leistung steht schon in Zeile {seen[ozg_id]}; jede darf nur einmal vorkommen.")
-            continue
-        seen[ozg_id] = line
-        row = known.get(ozg_id)
-        if row is None:
-            error(
-                "ozg_id",
-                f"Die OZG-ID {ozg_id} gehört nicht zu den Planungen von {organisation}, die Sie ändern dürfen; "
-                "die Zeile wird nicht übernommen.",
-            )
-            continue
-        plan = stored_plan(organisation, row)
-        if version > plan.version:
-            error("version", "Der Bearbeitungsstand ist neuer als der gespeicherte; die Zeile wurde verändert.")
-            continue
-
-        values = {}
-        for name in SHEET_FIELDS:
-            try:
-                values[name] = choices.parse(name, restore_text(record[name]), row)
-            except ValidationError as invalid:
-                for message in invalid.messages:
-                    error(name, message)
-        if len(preview.errors) > errors_before:
-            continue
-        current = {name: shown(plan, name) for name in SHEET_FIELDS}
-        wanted = {name: shown_value(name, value, OzgPlan) for name, value in values.items()}
-        changed = [name for name in SHEET_FIELDS if wanted[name] != current[name]]
-        if not changed:
-            preview.unchanged += 1
-            continue
-        # The plan's rules, on a copy, exactly as apply_plan_changes will check them.
-        candidate = _copy(plan, organisation)
-        for name in changed:
-            setattr(candidate, name, values[name])
-        for name, messages in plan_rules(candidate).items():
-            for message in messages:
-                error(name, message)
-        if len(preview.errors) > errors_before:
-            continue
-        change = RowChange(
-            line,
-            row,
-            version,
-            {name: values[name] for name in changed},
-            [{"field": name, "label": LABEL[name], "old": current[name], "new": wanted[name]} for name in changed],
-            key=str(row.ozg_id),
-            name=row.name,
-        )
-        if version < plan.version:
-            stale.append((change, plan))
-            continue
-        preview.changes.append(change)
-    return preview.finish(stale, PLAN_HISTORY)
-
-
-def _copy(plan: OzgPlan, organisation: Organisation) -> OzgPlan:
-    """An unsaved twin of the plan with its loaded relations, to check new values against the rules."""
-    twin = OzgPlan(**{f.attname: getattr(plan, f.attname) for f in OzgPlan._meta.concrete_fields})
-    twin.organisation = organisation
-    for relation in OzgPlan._meta.concrete_fields:
-        if relation.is_relation and relation.is_cached(plan):
-            relation.set_cached_value(twin, relation.get_cached_value(plan))
-    return twin
+    return PlanSheetReader(user, organisation).read(upload, filename)

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from leika.tabular import Column, RowError, read_table
 
-from .editing import Conflict, History
+from .editing import Conflict, History, shown, shown_value
 from .exports.workbooks import FORMULA_TRIGGERS, neutralise
 
 MAX_SHEET_BYTES = 5 * 1024 * 1024  # a sheet is a few hundred KB; anything far larger is not ours
@@ -252,6 +252,145 @@ class Preview:
         self.changes.sort(key=lambda row: row.line)
         self.errors.sort(key=lambda error: error.row or 0)
         return self
+
+
+class SheetReader:
+    """An uploaded sheet against the stored rows, without writing anything: each row's identity and version, its
+    cells against the allowed values, the changed values against the rules, and the rows someone else changed since
+    the download. The order of the checks and their answers are the same for every sheet; a sheet says how its rows
+    are looked up, named, parsed and checked (the methods below that raise NotImplementedError)."""
+
+    columns: tuple[SheetColumn, ...]
+    id_column: str  # the column that names the row
+    model: type  # the stored record's model, whose fields the editable columns are
+    history: History
+
+    def __init__(self):
+        self.fields = tuple(column.name for column in self.columns if column.editable)
+        self.labels = {column.name: column.label for column in self.columns}
+
+    def known(self, ids: set[int]) -> dict:
+        """The rows of this sheet among `ids`, by ID: only those, so that nothing tells where other IDs live."""
+        raise NotImplementedError
+
+    def unknown(self, pk: int) -> str:
+        """The one answer for an ID that is not in this sheet, whether it exists elsewhere or not at all."""
+        raise NotImplementedError
+
+    def stored(self, row):
+        """The row's stored record (with `version`; unsaved with version 0 where there is none yet)."""
+        return row
+
+    def mismatch(self, record: dict, row) -> tuple[str, str] | None:
+        """(column, message) where a locked cell does not fit the row's ID."""
+        return None
+
+    def parse(self, name: str, text: str, row):
+        """The field's value for a cell's text; ValidationError with a German message."""
+        raise NotImplementedError
+
+    def rule_errors(self, candidate) -> dict[str, list[str]]:
+        raise NotImplementedError
+
+    def naming(self, row) -> tuple[str, str]:
+        """(key, name) by which the preview names the row."""
+        raise NotImplementedError
+
+    def missing(self, seen: list[int]) -> int:
+        return 0
+
+    def read(self, upload, filename: str) -> Preview:
+        """What applying the upload would change; ImportFailed for a file that cannot be read at all."""
+        records = read_rows(upload, filename, self.columns)
+        preview = Preview(filename=filename, rows_in_file=len(records))
+        known = self.known({number(record[self.id_column]) for record in records} - {None})
+        seen: dict[int, int] = {}
+        stale: list[tuple[RowChange, object]] = []
+        for record in records:
+            line = record["_row"]
+            errors_before = len(preview.errors)
+
+            def error(column, message, line=line):
+                preview.errors.append(RowError(line, self.labels.get(column), message))
+
+            pk, version = number(record[self.id_column]), number(record["version"])
+            if pk is None or version is None:
+                error(
+                    self.id_column if pk is None else "version",
+                    "Die Zelle muss die ganze Zahl aus der heruntergeladenen Tabelle enthalten; neue Zeilen können "
+                    "nicht über die Tabelle angelegt werden.",
+                )
+                continue
+            if pk in seen:
+                error(
+                    self.id_column,
+                    f"Dieselbe ID steht schon in Zeile {seen[pk]}; jede Zeile darf nur einmal vorkommen.",
+                )
+                continue
+            seen[pk] = line
+            row = known.get(pk)
+            if row is None:
+                error(self.id_column, self.unknown(pk))
+                continue
+            mismatch = self.mismatch(record, row)
+            if mismatch:
+                error(*mismatch)
+                continue
+            stored = self.stored(row)
+            if version > stored.version:
+                error("version", "Der Bearbeitungsstand ist neuer als der gespeicherte; die Zeile wurde verändert.")
+                continue
+
+            values = {}
+            for name in self.fields:
+                try:
+                    values[name] = self.parse(name, restore_text(record[name]), row)
+                except ValidationError as invalid:
+                    for message in invalid.messages:
+                        error(name, message)
+            if len(preview.errors) > errors_before:
+                continue
+            current = {name: shown(stored, name) for name in self.fields}
+            wanted = {name: shown_value(name, value, self.model) for name, value in values.items()}
+            changed = [name for name in self.fields if wanted[name] != current[name]]
+            if not changed:
+                preview.unchanged += 1
+                continue
+            # The rules of the model, on a copy, exactly as the write path will check them.
+            candidate = twin(stored)
+            for name in changed:
+                setattr(candidate, name, values[name])
+            for name, messages in self.rule_errors(candidate).items():
+                for message in messages:
+                    error(name, message)
+            if len(preview.errors) > errors_before:
+                continue
+            key, shown_name = self.naming(row)
+            change = RowChange(
+                line,
+                row,
+                version,
+                {name: values[name] for name in changed},
+                [{"field": n, "label": self.labels[n], "old": current[n], "new": wanted[n]} for n in changed],
+                key=key,
+                name=shown_name,
+            )
+            if version < stored.version:
+                stale.append((change, stored))
+                continue
+            preview.changes.append(change)
+        preview.missing = self.missing(list(seen))
+        return preview.finish(stale, self.history)
+
+
+def twin(record):
+    """An unsaved copy of a record with its loaded relations, to check new values against the rules."""
+    model = type(record)
+    copy = model(**{f.attname: getattr(record, f.attname) for f in model._meta.concrete_fields})
+    for relation in model._meta.concrete_fields:
+        if relation.is_relation and relation.is_cached(record):
+            relation.set_cached_value(copy, relation.get_cached_value(record))
+    return copy
 
 
 # --- keeping the preview for the apply step ------------------------------------------------------------------------

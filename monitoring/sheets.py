@@ -17,26 +17,23 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from openpyxl import Workbook
 
-from leika.tabular import RowError
 from ozg.choices import EfaKind
 from ozg.models import MaturityLevel
 
 from .choices import Channel, Status
-from .editing import ASSESSMENT_HISTORY, shown, shown_value
+from .editing import ASSESSMENT_HISTORY, shown
 from .models import Assessment, ITProject, SurveyRound
 from .roundtrip import (
     Preview,
-    RowChange,
     SheetColumn,
+    SheetReader,
     add_notes,
     allowed,
     build_data_sheet,
     describe,
     fold,
-    number,
     pick,
     pick_choice,
-    read_rows,
     restore_text,
     safe_file_part,
     url_value,
@@ -62,7 +59,6 @@ COLUMNS = (
     SheetColumn("justification", "Begründung", 50, editable=True, wrap=True),
 )
 SHEET_FIELDS = tuple(column.name for column in COLUMNS if column.editable)
-LABEL = {column.name: column.label for column in COLUMNS}
 
 
 def sheet_rows(department, round_obj):
@@ -126,7 +122,7 @@ class Choices:
             raise ValidationError(f"„{text}“ ist kein IT-Projekt der Organisation. {hint}")
         if name == "online_service_url":
             return url_value(text)
-        return text  # justification
+        return text.strip()  # justification
 
 
 # --- download ------------------------------------------------------------------------------------------------------
@@ -197,101 +193,42 @@ def file_name(department, round_obj) -> str:
 # --- upload: read, compare, check ----------------------------------------------------------------------------------
 
 
+class DepartmentSheetReader(SheetReader):
+    columns, id_column, model, history = COLUMNS, "id", Assessment, ASSESSMENT_HISTORY
+
+    def __init__(self, department, round_obj):
+        super().__init__()
+        self.department, self.round = department, round_obj
+        self.choices = Choices(round_obj)
+
+    def known(self, ids):
+        return {row.pk: row for row in sheet_rows(self.department, self.round).filter(pk__in=ids)}
+
+    def unknown(self, pk):
+        return (
+            f"Die Bewertungs-ID {pk} gehört nicht zur Tabelle von {self.department.code} in der Runde "
+            f"{self.round.year}; die Zeile wird nicht übernommen."
+        )
+
+    def mismatch(self, record, row):
+        if restore_text(record["key"]) != row.leika_entry.key:
+            return "key", f"Der Schlüssel passt nicht zur Bewertungs-ID (erwartet {row.leika_entry.key})."
+        return None
+
+    def parse(self, name, text, row):
+        return self.choices.parse(name, text)
+
+    def rule_errors(self, candidate):
+        return candidate.rule_errors(self.round)
+
+    def naming(self, row):
+        return row.leika_entry.key, row.leika_entry.name
+
+    def missing(self, seen):
+        return sheet_rows(self.department, self.round).exclude(pk__in=seen).count()
+
+
 def plan_upload(upload, filename: str, department, round_obj) -> Preview:
     """What applying the uploaded sheet would change, without writing anything; raises ImportFailed for a file that
     cannot be read at all (not an .xlsx, missing columns, formulas)."""
-    records = read_rows(upload, filename, COLUMNS)
-    plan = Preview(filename=filename, rows_in_file=len(records))
-    choices = Choices(round_obj)
-    ids = {number(record["id"]) for record in records} - {None}
-    # Only the rows of this sheet are looked up: whether an ID exists elsewhere, and where, is not the uploader's to
-    # learn, so an unknown and a foreign ID get the same answer.
-    known = {row.pk: row for row in sheet_rows(department, round_obj).filter(pk__in=ids)}
-    seen: dict[int, int] = {}
-    stale: list[tuple[RowChange, Assessment]] = []
-
-    for record in records:
-        line = record["_row"]
-        errors_before = len(plan.errors)
-
-        def error(column, message, line=line):
-            plan.errors.append(RowError(line, LABEL[column] if column else None, message))
-
-        pk, version = number(record["id"]), number(record["version"])
-        row = known.get(pk)
-        if pk is None or version is None:
-            error(
-                "id" if pk is None else "version",
-                "Die Zelle muss die ganze Zahl aus der heruntergeladenen Tabelle enthalten; neue Zeilen können "
-                "nicht über die Tabelle angelegt werden.",
-            )
-            continue
-        if pk in seen:
-            error("id", f"Die Bewertung steht schon in Zeile {seen[pk]}; jede Leistung darf nur einmal vorkommen.")
-            continue
-        seen[pk] = line
-        if row is None:
-            error(
-                "id",
-                f"Die Bewertungs-ID {pk} gehört nicht zur Tabelle von {department.code} in der Runde "
-                f"{round_obj.year}; die Zeile wird nicht übernommen.",
-            )
-            continue
-        if restore_text(record["key"]) != row.leika_entry.key:
-            error("key", f"Der Schlüssel passt nicht zur Bewertungs-ID (erwartet {row.leika_entry.key}).")
-            continue
-        if version > row.version:
-            error("version", "Der Bearbeitungsstand ist neuer als der gespeicherte; die Zeile wurde verändert.")
-            continue
-
-        values = {}
-        for name in SHEET_FIELDS:
-            try:
-                values[name] = choices.parse(name, restore_text(record[name]))
-            except ValidationError as invalid:
-                for message in invalid.messages:
-                    error(name, message)
-        if len(plan.errors) > errors_before:
-            continue
-        current = {name: shown(row, name) for name in SHEET_FIELDS}
-        wanted = {name: shown_value(name, value) for name, value in values.items()}
-        wanted["justification"] = wanted["justification"].strip()
-        changed = [name for name in SHEET_FIELDS if wanted[name] != current[name]]
-        if not changed:
-            plan.unchanged += 1
-            continue
-        # The rules of the model, on a copy, exactly as apply_changes will check them.
-        candidate = _copy(row)
-        for name in changed:
-            setattr(candidate, name, values[name])
-        for name, messages_ in candidate.rule_errors(round_obj).items():
-            for message in messages_:
-                error(name if name in LABEL else None, message)
-        if len(plan.errors) > errors_before:
-            continue
-        change = RowChange(
-            line,
-            row,
-            version,
-            {name: values[name] for name in changed},
-            [{"field": name, "label": LABEL[name], "old": current[name], "new": wanted[name]} for name in changed],
-            key=row.leika_entry.key,
-            name=row.leika_entry.name,
-        )
-        if version < row.version:
-            stale.append((change, row))
-            continue
-        plan.changes.append(change)
-
-    plan.missing = sheet_rows(department, round_obj).exclude(pk__in=list(seen)).count()
-    return plan.finish(stale, ASSESSMENT_HISTORY)
-
-
-def _copy(row: Assessment) -> Assessment:
-    """An unsaved twin of the row with its loaded relations, to check new values against the rules."""
-    twin = Assessment(**{f.attname: getattr(row, f.attname) for f in Assessment._meta.concrete_fields})
-    for name in ROW_FIELDS:
-        relation = Assessment._meta.get_field(name)
-        if relation.is_cached(row):
-            relation.set_cached_value(twin, relation.get_cached_value(row))
-    return twin
+    return DepartmentSheetReader(department, round_obj).read(upload, filename)

@@ -5,7 +5,7 @@ umgesetzt, level 3), 10102 Hundesteuer (A 50, kurzfristig 2025-Q1), 10103 Reisep
 editor and reader of A 12, other_editor of A 50, the IT office, and the IT office of the Nachbarkreis.
 """
 
-import io
+from unittest import mock
 
 import openpyxl
 import pytest
@@ -19,7 +19,7 @@ from monitoring.planning import apply_plan_changes
 from ozg.choices import EfaKind, Land
 from ozg.models import EfaOffer
 from tests import factories
-from tests.helpers import login
+from tests.helpers import login, sheet_line, xlsx_download, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +39,23 @@ def state():
 
 
 def download(client, w, query="") -> openpyxl.Workbook:
-    response = client.get(reverse("ozg_plan_sheet", args=[w.org.pk]) + query)
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert 'filename="OZG-Planung-Musterstadt.xlsx"' in response["Content-Disposition"]
-    return openpyxl.load_workbook(io.BytesIO(response.content))
+    return xlsx_download(client, reverse("ozg_plan_sheet", args=[w.org.pk]) + query, "OZG-Planung-Musterstadt.xlsx")
 
 
 def line_of(sheet, ozg_id: int) -> int:
-    return next(row for row in range(2, sheet.max_row + 1) if sheet.cell(row, OZG_ID).value == ozg_id)
+    return sheet_line(sheet, OZG_ID, ozg_id)
 
 
 def upload(client, w, workbook, name="OZG-Planung.xlsx"):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return client.post(
-        reverse("ozg_plan_sheet_upload", args=[w.org.pk]), {"file": SimpleUploadedFile(name, buffer.getvalue())}
-    )
+    return xlsx_upload(client, reverse("ozg_plan_sheet_upload", args=[w.org.pk]), workbook, name)
+
+
+def preview_with_notes(client, w, notes: dict[int, str]):
+    """The preview of the user's downloaded sheet with the notes of some rows changed."""
+    sheet = download(client, w)["OZG-Planung"]
+    for ozg_id, note in notes.items():
+        sheet.cell(line_of(sheet, ozg_id), NOTE).value = note
+    return upload(client, w, sheet.parent)
 
 
 def apply(client, w, response):
@@ -247,10 +247,7 @@ def test_a_row_changed_after_the_download_names_who_changed_what_and_is_not_over
 
 def test_a_change_between_preview_and_apply_refuses_everything(client, w):
     client = login(client, w.people.it_office)
-    sheet = download(client, w)["OZG-Planung"]
-    sheet.cell(line_of(sheet, 10101), NOTE).value = "eins"
-    sheet.cell(line_of(sheet, 10102), NOTE).value = "zwei"
-    preview = upload(client, w, sheet.parent)
+    preview = preview_with_notes(client, w, {10101: "eins", 10102: "zwei"})
     assert len(preview.context["plan"].changes) == 2
     apply_plan_changes(
         w.people.other_editor, w.org, [w.other], {"state": PlanState.UMGESETZT}, versions={w.other.pk: 1}
@@ -267,16 +264,10 @@ def test_a_change_between_preview_and_apply_refuses_everything(client, w):
 
 def test_a_failure_while_applying_leaves_everything_unchanged(client, w, monkeypatch):
     client = login(client, w.people.it_office)
-    sheet = download(client, w)["OZG-Planung"]
-    for ozg_id in (10101, 10102, 10103):
-        sheet.cell(line_of(sheet, ozg_id), NOTE).value = "geprüft"
-    preview = upload(client, w, sheet.parent)
+    preview = preview_with_notes(client, w, dict.fromkeys((10101, 10102, 10103), "geprüft"))
     before = state()
-
-    def fail(*args, **kwargs):
-        raise DatabaseError("Datenträger voll")
-
-    monkeypatch.setattr(OzgPlanChange.objects, "bulk_create", fail)
+    # The plans are written first, then their history: the failure comes after the first write.
+    monkeypatch.setattr(OzgPlanChange.objects, "bulk_create", mock.Mock(side_effect=DatabaseError("Datenträger voll")))
     with pytest.raises(DatabaseError):
         apply(client, w, preview)
     assert state() == before
@@ -335,10 +326,7 @@ def test_anonymous_visitors_are_sent_to_login(client, w):
 
 
 def test_a_preview_of_another_user_cannot_be_applied(client, w):
-    it_office = login(client, w.people.it_office)
-    sheet = download(it_office, w)["OZG-Planung"]
-    sheet.cell(line_of(sheet, 10101), NOTE).value = "x"
-    token = upload(it_office, w, sheet.parent).context["token"]
+    token = preview_with_notes(login(client, w.people.it_office), w, {10101: "x"}).context["token"]
     other = login(client.__class__(), w.people.editor)
     before = state()
     assert other.post(reverse("ozg_plan_sheet_apply", args=[w.org.pk, token])).status_code == 404
@@ -349,18 +337,11 @@ def test_a_preview_of_another_user_cannot_be_applied(client, w):
 
 
 def test_a_formula_typed_into_the_sheet_is_refused_with_row_and_column(client, w):
-    client = login(client, w.people.it_office)
-    sheet = download(client, w)["OZG-Planung"]
-    line = line_of(sheet, 10102)
-    sheet.cell(line, NOTE).value = "=1+1"
     before = state()
-    response = upload(client, w, sheet.parent)
-    assert response.status_code == 400
-    assert response.context["failed"] == [
-        f"Zeile {line}, Spalte „Anmerkung“: Die Zelle beginnt mit „=“ und sähe in Excel wie eine Formel aus; "
-        "bitte als Text ohne führendes „=“ liefern."
-    ]
-    assert state() == before
+    response = preview_with_notes(login(client, w.people.it_office), w, {10102: "=1+1"})
+    assert (response.status_code, response.context.get("token"), state()) == (400, None, before)
+    [message] = response.context["failed"]
+    assert message.startswith("Zeile 3, Spalte „Anmerkung“: Die Zelle beginnt mit „=“ und sähe in Excel wie")
 
 
 def test_wrong_and_oversized_files_get_clear_german_errors(client, w):
