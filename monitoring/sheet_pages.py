@@ -1,22 +1,33 @@
-"""The upload and apply steps of every sheet (a department's, an organisation's OZG plans) as pages: one preview
-template and one refusal template, filled the same way, so the two sheets answer alike.
+"""The download, upload and apply steps of every sheet (a department's, an organisation's OZG plans) as responses:
+one preview template and one refusal template, filled the same way, so the two sheets answer alike.
 
 The views decide who may use which sheet and what parses or writes it; `context` names the sheet for the templates:
 `sheet_name`, `subject`, `noun` (singular, such as "Leistung"), `key_label`, `upload_url`, `back_url`, `back_label`,
 `list_url`.
 """
 
-from django.http import Http404
+import io
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from leika.tabular import ImportFailed
 
 from .editing import EditConflict, EditRefused
+from .exports.workbooks import XLSX_CONTENT_TYPE
 from .forms import SheetUploadForm
 from .roundtrip import remember, take
 
 PREVIEW_TEMPLATE = "monitoring/sheets/preview.html"
 REFUSED_TEMPLATE = "monitoring/sheets/refused.html"
+
+
+def workbook_download(workbook, filename: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def upload_preview(request, context: dict, parse, *, session_key: str, scope: dict, apply_url):

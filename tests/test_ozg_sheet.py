@@ -10,7 +10,8 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from monitoring.choices import PlanState
@@ -110,6 +111,29 @@ def test_the_sheet_holds_the_rows_of_the_filter_the_user_may_change(client, w):
     assert [v.formula1 for v in own.data_validations.dataValidation if str(v.sqref) == "H2"] == [
         "Auswahllisten!$C$2:$C$2"  # only the editor's own department to hand the row to
     ]
+
+
+def test_download_and_upload_cost_the_same_queries_for_3_and_for_13_rows(client, w):
+    client = login(client, w.people.it_office)
+
+    def queries() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as download_queries:
+            sheet = download(client, w)["OZG-Planung"]
+        for line in range(2, sheet.max_row + 1):
+            sheet.cell(line, NOTE).value = "geprüft"
+        with CaptureQueriesContext(connection) as upload_queries:
+            assert not upload(client, w, sheet.parent).context["plan"].errors
+        return len(download_queries), len(upload_queries)
+
+    few = queries()
+    for n in range(10):
+        leistung = factories.ozg_leistung(10200 + n, f"Leistung {n}")
+        offer = EfaOffer.objects.create(
+            ozg_leistung=leistung, name=f"Angebot {n}", providing_land=Land.NI, kind=EfaKind.NACHNUTZUNG_VEREINBART
+        )
+        level = w.level[n % 5]
+        factories.ozg_plan(w.org, leistung, maturity_level=level, responsible_department=w.dep, efa_offer=offer)
+    assert queries() == few
 
 
 def test_the_list_links_to_the_sheet_for_those_who_may_change_plans(client, w):

@@ -6,13 +6,11 @@ whose responsible department is theirs. Another organisation's rows answer 404, 
 change 403. Nothing is written outside `planning.apply_plan_changes`.
 """
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +25,6 @@ from ..access import (
 )
 from ..editing import EditConflict, EditRefused, RowsInvalid, current_values
 from ..exports.lists import file_views, plan_export
-from ..exports.workbooks import XLSX_CONTENT_TYPE
 from ..filtersets import PlanFilterSet
 from ..forms import PlanBulkForm, PlanForm, PlanRowForm, SheetUploadForm
 from ..http import is_htmx, safe_next
@@ -35,7 +32,7 @@ from ..models import ChangeSource, OzgPlan
 from ..ozg_sheet import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
 from ..planning import PLAN_FIELDS, apply_plan_changes, plan_of, plan_rows
 from ..roundtrip import restore_values
-from ..sheet_pages import kept_preview, refused_page, upload_preview
+from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
 from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate
 
 
@@ -343,11 +340,7 @@ def ozg_plan_sheet(request, pk):
     filterset = PlanFilterSet(request.GET, queryset=sheet_rows(request.user, organisation), organisation=organisation)
     shown_filter = "; ".join(f"{name}={value}" for name, value in request.GET.items() if value)
     workbook = build_workbook(request.user, organisation, filterset.qs, shown_filter)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(organisation)}"'
-    return response
+    return workbook_download(workbook, file_name(organisation))
 
 
 def sheet_context(organisation) -> dict:

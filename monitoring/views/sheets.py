@@ -1,23 +1,20 @@
 """The department's Excel sheet in the browser: download, upload with a preview of changes and errors, apply."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import editable_departments, readable_departments
 from ..editing import EditRefused, apply_changes
-from ..exports.workbooks import XLSX_CONTENT_TYPE
 from ..forms import SheetUploadForm
 from ..links import my_services_url
 from ..models import Assessment, ChangeSource, Department, SurveyRound
 from ..roundtrip import restore_values
-from ..sheet_pages import kept_preview, refused_page, upload_preview
+from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
 from ..sheets import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
 
 # --- who may use which sheet ---------------------------------------------------------------------------------------
@@ -86,11 +83,7 @@ def department_sheets(request, pk=None):
 def department_sheet_download(request, pk, round_pk):
     department = department_or_404(request.user, pk)
     round_obj = open_round_or_refuse(department, round_pk)
-    buffer = io.BytesIO()
-    build_workbook(department, round_obj, request.user).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(department, round_obj)}"'
-    return response
+    return workbook_download(build_workbook(department, round_obj, request.user), file_name(department, round_obj))
 
 
 def _sheet_context(department, round_obj) -> dict:
