@@ -1,5 +1,5 @@
 """The OZG planning workspace of an organisation: its list with filters and exports, a row's detail page with
-history, in-place and bulk edits.
+history, in-place and bulk edits, and the Excel sheet (download, upload, preview, apply).
 
 Members of the organisation read every row; the IT office changes every row, an editor of a department the rows
 whose responsible department is theirs. Another organisation's rows answer 404, a visible row the user may not
