@@ -35,7 +35,7 @@ from .models import (
     validate_quarter,
 )
 from .planning import PLAN_FIELDS
-from .sheets import MAX_SHEET_BYTES
+from .roundtrip import MAX_SHEET_BYTES
 
 NOT_GIVEN = "keine Angabe"
 # A version larger than the database holds is refused by the form, before any query.

@@ -1,6 +1,11 @@
 """Helpers of the tests that drive the workspace's views: log in, read the listed rows, fingerprint what a write
 touches, and fill in the detail and row forms as the browser would."""
 
+import io
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from monitoring.models import Assessment, AssessmentChange, Question
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -56,3 +61,26 @@ def selection(*rows):
 def records(response) -> list:
     """The records of the page's django-tables2 table, in its order."""
     return [row.record for row in response.context["table"].page]
+
+
+# --- Excel sheets (a department's, an organisation's OZG plans) ----------------------------------------------------
+
+
+def xlsx_download(client, url: str, filename: str) -> openpyxl.Workbook:
+    """The workbook a sheet's download answers with, after checking it is an .xlsx attachment named `filename`."""
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert f'filename="{filename}"' in response["Content-Disposition"]
+    return openpyxl.load_workbook(io.BytesIO(response.content))
+
+
+def xlsx_upload(client, url: str, workbook, name: str):
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return client.post(url, {"file": SimpleUploadedFile(name, buffer.getvalue())})
+
+
+def sheet_line(sheet, column: int, value) -> int:
+    """The row number of the sheet's row whose `column` holds `value`."""
+    return next(row for row in range(2, sheet.max_row + 1) if sheet.cell(row, column).value == value)

@@ -5,8 +5,6 @@ and three in the closed round 2023, the Sozialamt (A 50) one; personas: editor a
 A 12, an editor of A 50, the IT office, and the IT office of another organisation.
 """
 
-import io
-
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,7 +15,7 @@ from monitoring.choices import Status
 from monitoring.editing import apply_changes
 from monitoring.models import Assessment, AssessmentChange, ChangeSource
 from tests import factories
-from tests.helpers import login, state
+from tests.helpers import login, sheet_line, state, xlsx_download, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -38,27 +36,20 @@ def upload_url(world, round_obj=None, department=None):
 
 
 def download(client, world) -> openpyxl.Workbook:
-    response = client.get(download_url(world))
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
-    assert 'filename="Leistungen-A-12-2024.xlsx"' in response["Content-Disposition"]
-    return openpyxl.load_workbook(io.BytesIO(response.content))
+    return xlsx_download(client, download_url(world), "Leistungen-A-12-2024.xlsx")
 
 
 def line_of(sheet, key: str) -> int:
-    return next(row for row in range(2, sheet.max_row + 1) if sheet.cell(row, KEY).value == key)
+    return sheet_line(sheet, KEY, key)
 
 
 def upload(client, world, workbook, name="Leistungen.xlsx"):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    file = SimpleUploadedFile(name, buffer.getvalue())
-    return client.post(upload_url(world), {"file": file})
+    return xlsx_upload(client, upload_url(world), workbook, name)
 
 
 def listed_changes(response) -> set[tuple]:
     return {
-        (row.assessment.leika_entry.key, change["field"], change["old"], change["new"])
+        (row.record.leika_entry.key, change["field"], change["old"], change["new"])
         for row in response.context["plan"].changes
         for change in row.changes
     }

@@ -1,5 +1,5 @@
 """The OZG planning workspace of an organisation: its list with filters and exports, a row's detail page with
-history, in-place and bulk edits.
+history, in-place and bulk edits, and the Excel sheet (download, upload, preview, apply).
 
 Members of the organisation read every row; the IT office changes every row, an editor of a department the rows
 whose responsible department is theirs. Another organisation's rows answer 404, a visible row the user may not
@@ -9,6 +9,7 @@ change 403. Nothing is written outside `planning.apply_plan_changes`.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,11 +26,14 @@ from ..access import (
 from ..editing import EditConflict, EditRefused, RowsInvalid, current_values
 from ..exports.lists import file_views, plan_export
 from ..filtersets import PlanFilterSet
-from ..forms import PlanBulkForm, PlanForm, PlanRowForm
+from ..forms import PlanBulkForm, PlanForm, PlanRowForm, SheetUploadForm
 from ..http import is_htmx, safe_next
 from ..links import assessment_url
-from ..models import ChangeSource
+from ..models import ChangeSource, OzgPlan
+from ..ozg_sheet import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
 from ..planning import PLAN_FIELDS, apply_plan_changes, bundled_assessments, plan_of, plan_rows
+from ..roundtrip import restore_values
+from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
 from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate, status_badge
 
 
@@ -118,6 +122,8 @@ def ozg_plans(request, pk):
             "filterset": filterset,
             "table": table,
             "bulk_form": PlanBulkForm(organisation=organisation) if editable else None,
+            "sheet_form": SheetUploadForm(auto_id="id_tabelle_%s") if editable else None,
+            "sheet_url": sheet_download_url(organisation, filter_query),
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
             "filter_active": any(filter_query.values()),
@@ -320,3 +326,84 @@ def ozg_plans_bulk(request, pk):
         f"{total - result.changed} waren schon so.",
     )
     return redirect(back)
+
+
+# --- the Excel sheet -----------------------------------------------------------------------------------------------
+
+
+def sheet_download_url(organisation, filter_query) -> str:
+    """The sheet of the list's filter (its query without page, sort and page size)."""
+    query = filter_query.urlencode()
+    return reverse("ozg_plan_sheet", args=[organisation.pk]) + (f"?{query}" if query else "")
+
+
+def sheet_organisation_or_refuse(user, pk):
+    """The organisation whose plans the user changes in a sheet: 404 for another organisation, 403 for a reader."""
+    organisation = visible_organisation_or_404(user, pk)
+    if not may_edit_some_plans(user, organisation):
+        raise PermissionDenied("Die OZG-Planung bearbeiten nur die IT-Steuerung und die verantwortlichen Einheiten.")
+    return organisation
+
+
+@login_required
+@require_GET
+def ozg_plan_sheet(request, pk):
+    """The rows of the filtered list that the user may change, as an .xlsx to edit and upload again."""
+    organisation = sheet_organisation_or_refuse(request.user, pk)
+    filterset = PlanFilterSet(request.GET, queryset=sheet_rows(request.user, organisation), organisation=organisation)
+    shown_filter = "; ".join(f"{name}={value}" for name, value in request.GET.items() if value)
+    workbook = build_workbook(request.user, organisation, filterset.qs, shown_filter)
+    return workbook_download(workbook, file_name(organisation))
+
+
+def sheet_context(organisation) -> dict:
+    return {
+        "organisation": organisation,
+        "sheet_name": f"OZG-Planung {organisation}",
+        "subject": f"OZG-Planung {organisation}",
+        "noun": "OZG-Leistung",
+        "key_label": "OZG-ID",
+        "upload_url": reverse("ozg_plan_sheet_upload", args=[organisation.pk]),
+        "list_url": list_url(organisation),
+        "back_url": list_url(organisation),
+        "back_label": "Zurück zur OZG-Planung",
+    }
+
+
+@login_required
+@require_POST
+def ozg_plan_sheet_upload(request, pk):
+    organisation = sheet_organisation_or_refuse(request.user, pk)
+    return upload_preview(
+        request,
+        sheet_context(organisation),
+        lambda upload, name: plan_upload(upload, name, request.user, organisation),
+        session_key=SESSION_KEY,
+        scope={"organisation": organisation.pk},
+        apply_url=lambda token: reverse("ozg_plan_sheet_apply", args=[organisation.pk, token]),
+    )
+
+
+@login_required
+@require_POST
+def ozg_plan_sheet_apply(request, pk, token):
+    """Apply exactly what the preview showed, all or nothing; the write path checks versions and scope again."""
+    organisation = sheet_organisation_or_refuse(request.user, pk)
+    job = kept_preview(request, SESSION_KEY, token, {"organisation": organisation.pk})
+    try:
+        result = apply_plan_changes(
+            request.user,
+            organisation,
+            sorted(row["id"] for row in job["rows"]),
+            per_row=restore_values(OzgPlan, job["rows"]),
+            versions={row["id"]: row["version"] for row in job["rows"]},
+            source=ChangeSource.SHEET,
+            comment=f"Excel-Tabelle „{job['filename']}“",
+        )
+    except EditRefused as refused:
+        return refused_page(request, sheet_context(organisation), job["filename"], refused)
+    messages.success(
+        request,
+        f"Aus der Tabelle „{job['filename']}“ übernommen: {count_text(result.changed)} der OZG-Planung geändert.",
+    )
+    return redirect("ozg_plans", pk=organisation.pk)

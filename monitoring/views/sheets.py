@@ -1,24 +1,21 @@
 """The department's Excel sheet in the browser: download, upload with a preview of changes and errors, apply."""
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from leika.tabular import ImportFailed
-
 from ..access import editable_departments, readable_departments
-from ..editing import EditConflict, EditRefused, apply_changes
-from ..exports.workbooks import XLSX_CONTENT_TYPE
+from ..editing import EditRefused, apply_changes
 from ..forms import SheetUploadForm
 from ..links import my_services_url
-from ..models import ChangeSource, Department, SurveyRound
-from ..sheets import SESSION_KEY, build_workbook, file_name, from_session, plan_upload, remember, sheet_rows
+from ..models import Assessment, ChangeSource, Department, SurveyRound
+from ..roundtrip import restore_values
+from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
+from ..sheets import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
 
 # --- who may use which sheet ---------------------------------------------------------------------------------------
 
@@ -86,21 +83,26 @@ def department_sheets(request, pk=None):
 def department_sheet_download(request, pk, round_pk):
     department = department_or_404(request.user, pk)
     round_obj = open_round_or_refuse(department, round_pk)
-    buffer = io.BytesIO()
-    build_workbook(department, round_obj, request.user).save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{file_name(department, round_obj)}"'
-    return response
+    return workbook_download(build_workbook(department, round_obj, request.user), file_name(department, round_obj))
 
 
-def _preview_context(department, round_obj, **extra):
+def _sheet_context(department, round_obj) -> dict:
     return {
         "department": department,
         "round": round_obj,
+        "sheet_name": f"{department.code} {round_obj.year}",
+        "subject": f"{department.code} {department.name} · Erhebungsrunde {round_obj.year}",
+        "noun": "Leistung",
+        "key_label": "Schlüssel",
+        "upload_url": reverse("department_sheet_upload", args=[department.pk, round_obj.pk]),
         "list_url": my_services_url(einheit=department.pk, runde=round_obj.pk),
         "back_url": reverse("department_sheet", args=[department.pk]),
-        **extra,
+        "back_label": "Zurück zur Tabelle der Einheit",
     }
+
+
+def _scope(department, round_obj) -> dict:
+    return {"department": department.pk, "round": round_obj.pk}
 
 
 @login_required
@@ -108,29 +110,13 @@ def _preview_context(department, round_obj, **extra):
 def department_sheet_upload(request, pk, round_pk):
     department = department_or_404(request.user, pk)
     round_obj = open_round_or_refuse(department, round_pk)
-    form = SheetUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return render(
-            request,
-            "monitoring/sheets/preview.html",
-            _preview_context(department, round_obj, form=form, failed=[str(m) for m in form.errors.get("file", [])]),
-            status=400,
-        )
-    upload = form.cleaned_data["file"]
-    try:
-        plan = plan_upload(upload, upload.name, department, round_obj)
-    except ImportFailed as failure:
-        return render(
-            request,
-            "monitoring/sheets/preview.html",
-            _preview_context(department, round_obj, form=SheetUploadForm(), failed=[str(e) for e in failure.errors]),
-            status=400,
-        )
-    token = remember(request, department, round_obj, plan) if plan.changes and not plan.errors else None
-    return render(
+    return upload_preview(
         request,
-        "monitoring/sheets/preview.html",
-        _preview_context(department, round_obj, plan=plan, token=token, form=SheetUploadForm()),
+        _sheet_context(department, round_obj),
+        lambda upload, name: plan_upload(upload, name, department, round_obj),
+        session_key=SESSION_KEY,
+        scope=_scope(department, round_obj),
+        apply_url=lambda token: reverse("department_sheet_apply", args=[department.pk, round_obj.pk, token]),
     )
 
 
@@ -139,11 +125,8 @@ def department_sheet_upload(request, pk, round_pk):
 def department_sheet_apply(request, pk, round_pk, token):
     department = department_or_404(request.user, pk)
     round_obj = open_round_or_refuse(department, round_pk)
-    job = request.session.get(SESSION_KEY, {}).pop(token, None)
-    request.session.modified = True
-    if job is None or job["department"] != department.pk or job["round"] != round_obj.pk:
-        raise Http404("Diese Vorschau ist abgelaufen oder wurde schon übernommen; bitte die Tabelle erneut hochladen.")
-    per_row = from_session(job["rows"])
+    job = kept_preview(request, SESSION_KEY, token, _scope(department, round_obj))
+    per_row = restore_values(Assessment, job["rows"])
     versions = {r["id"]: r["version"] for r in job["rows"]}
     # The IDs were checked in the preview; checked again, since department roles may have changed since.
     if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
@@ -158,14 +141,7 @@ def department_sheet_apply(request, pk, round_pk, token):
             comment=f"Excel-Tabelle „{job['filename']}“",
         )
     except EditRefused as refused:
-        conflicts = refused.conflicts if isinstance(refused, EditConflict) else []
-        problems = [] if conflicts else refused.lines()
-        return render(
-            request,
-            "monitoring/sheets/refused.html",
-            _preview_context(department, round_obj, filename=job["filename"], conflicts=conflicts, problems=problems),
-            status=409 if conflicts else 400,
-        )
+        return refused_page(request, _sheet_context(department, round_obj), job["filename"], refused)
     count = result.changed
     messages.success(
         request,
