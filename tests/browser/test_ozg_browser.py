@@ -26,8 +26,8 @@ WIDTHS = (1280, 390)
 LEISTUNGEN = [
     (10101, "Wohngeld", "Bauen & Wohnen", "A", PlanState.UMGESETZT),
     (10102, "Hundesteuer", "Steuern & Zoll", "B", PlanState.KURZFRISTIG),
-    (10103, "Erteilung einer Erlaubnis zum Betrieb einer Spielhalle oder eines ähnlichen Unternehmens", "Steuern & Zoll",
-     "A", PlanState.LANGFRISTIG),
+    (10103, "Erteilung einer Erlaubnis zum Betrieb einer Spielhalle oder eines ähnlichen Unternehmens",
+     "Steuern & Zoll", "A", PlanState.LANGFRISTIG),
     (10104, "Bewohnerparkausweis", "Mobilität & Reisen", None, None),
     (10105, "Anmeldung eines Gewerbes (Gewerbeanzeige) einschließlich Ummeldung und Abmeldung", "Bauen & Wohnen",
      "B", PlanState.NICHT_GEPLANT),
