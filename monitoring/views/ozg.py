@@ -29,7 +29,7 @@ from ..forms import PlanBulkForm, PlanForm, PlanRowForm
 from ..http import is_htmx, safe_next
 from ..models import ChangeSource
 from ..planning import PLAN_FIELDS, apply_plan_changes, plan_of, plan_rows
-from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate
+from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, NarrowPagePaginator, PlanTable, paginate
 
 
 def list_url(organisation) -> str:
@@ -104,7 +104,7 @@ def ozg_plans(request, pk):
     filterset = PlanFilterSet(request.GET, queryset=plan_rows(organisation), organisation=organisation)
     table = make_table(request, organisation, filterset.qs)
     per_page = page_size(request)
-    paginate(table, request, per_page)
+    paginate(table, request, per_page, NarrowPagePaginator)
     filter_query = request.GET.copy()
     for name in ("seite", "sortierung", "pro_seite"):
         filter_query.pop(name, None)
