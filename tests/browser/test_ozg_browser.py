@@ -7,8 +7,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from monitoring.choices import PlanState
@@ -16,7 +14,7 @@ from monitoring.models import ChangeSource, OzgPlan, OzgPlanChange
 from ozg.choices import Zustaendigkeit
 
 from .. import factories
-from .conftest import assert_accessible, screenshot
+from .conftest import assert_accessible, count_navigations, screenshot, signed_in, tab_to
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -70,25 +68,6 @@ def world(settings):
     )
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second browser context with its own cookies: another person at another desk."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
-def signed_in(page, live_server, user, path):
-    """Open `path` as `user` with a session made on the server (the login form is tested elsewhere)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    page.goto(f"{live_server.url}{path}")
-    page.get_by_role("button", name=f"Abmelden ({user.get_username()})").wait_for()
-
-
 def list_path(world) -> str:
     return f"/ozg/{world.organisation.pk}/"
 
@@ -106,12 +85,6 @@ def edit_link(page, world, ozg_id):
 
 def row_form(page, world, ozg_id):
     return page.get_by_role("form", name=f"{label(world, ozg_id)} bearbeiten")
-
-
-def count_navigations(page) -> list[str]:
-    navigations = []
-    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
-    return navigations
 
 
 # The outermost elements that reach beyond the window's right edge, to name the culprit in a failure.
@@ -150,16 +123,7 @@ def test_the_it_office_edits_a_row_in_place_with_the_keyboard(page, live_server,
     signed_in(page, live_server, world.it_office, list_path(world))
     name = f"Bearbeiten: {label(world, ozg_id)}"
 
-    focused = None
-    for _ in range(120):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => { const el = document.activeElement, style = getComputedStyle(el);"
-            " return {text: el.textContent.trim().replace(/\\s+/g, ' '), outline: style.outlineStyle,"
-            " width: parseFloat(style.outlineWidth)}; }"
-        )
-        if focused["text"] == name:
-            break
+    focused = tab_to(page, name, presses=120)
     assert focused["text"] == name, "the edit control is in the tab order"
     assert focused["outline"] != "none" and focused["width"] >= 2, f"the focus is visible: {focused}"
 
