@@ -89,6 +89,11 @@ def confirmation_text(assessment) -> str:
 
 
 class MyServicesTable(tables.Table):
+    # For monitoring/_list_table.html: the table's id, what its caption counts, the template of one row.
+    html_id = "leistungen"
+    caption_noun = "Leistungen"
+    row_template = "monitoring/workspace/row.html"
+
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     key = tables.Column(verbose_name="Schlüssel", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
     name = tables.Column(verbose_name="Leistung", accessor="leika_entry__name", order_by=("leika_entry__name", "pk"))
@@ -113,7 +118,7 @@ class MyServicesTable(tables.Table):
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
     class Meta:
-        template_name = "monitoring/workspace/table.html"
+        template_name = "monitoring/_list_table.html"
         order_by_field = "sortierung"
         page_field = "seite"
         per_page_field = "pro_seite"
@@ -375,6 +380,10 @@ def plan_state_badge(state: str) -> str:
 class PlanTable(tables.Table):
     """One row per OZG-Leistung (`planning.plan_rows`), its plan (`own_plan`) joined: no query per row."""
 
+    html_id = "ozg-planung"
+    caption_noun = "OZG-Leistungen"
+    row_template = "monitoring/ozg/row.html"
+
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     ozg_id = tables.Column(verbose_name="OZG-ID", order_by=("ozg_id",))
     name = tables.Column(verbose_name="OZG-Leistung", order_by=("name", "ozg_id"))
@@ -397,7 +406,7 @@ class PlanTable(tables.Table):
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
     class Meta:
-        template_name = "monitoring/ozg/table.html"
+        template_name = "monitoring/_list_table.html"
         order_by_field = "sortierung"
         page_field = "seite"
         per_page_field = "pro_seite"
