@@ -147,8 +147,57 @@ KEEP = ""
 CLEAR = "leer"
 
 
-class BulkEditForm(forms.Form):
-    """Values to set on many rows at once; an empty choice leaves the field as it is."""
+class BulkValuesForm(forms.Form):
+    """Values to set on many rows at once, through the one write path; an empty choice leaves a field as it is.
+
+    A subclass names its `plain_fields` (set as entered when not empty) and offers the records of each related
+    field with `offer`, which adds "– unverändert –" and the clearing choice; `needs_values` says when at least
+    one value must be chosen.
+    """
+
+    plain_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "sammel")
+        super().__init__(*args, **kwargs)
+        self.records: dict[str, dict] = {}
+
+    def offer(self, name: str, records: dict, none_label: str, options=None) -> None:
+        """Records of a related field by their primary key as text; `options` when grouped otherwise."""
+        self.records[name] = records
+        options = options if options is not None else [(pk, str(record)) for pk, record in records.items()]
+        self.fields[name].choices = [(KEEP, "– unverändert –"), (CLEAR, none_label), *options]
+
+    def needs_values(self, data) -> bool:
+        return True
+
+    def clean(self):
+        data = super().clean()
+        if self.needs_values(data) and not self.values():
+            raise forms.ValidationError("Bitte wählen Sie mindestens einen Wert, der gesetzt werden soll.")
+        return data
+
+    def values(self) -> dict:
+        data = self.cleaned_data
+        values = {}
+        for name in self.plain_fields:
+            value = data.get(name)
+            value = value.strip() if isinstance(value, str) else value
+            if value:
+                values[name] = value
+        for name, records in self.records.items():
+            chosen = data.get(name)
+            if chosen == CLEAR:
+                values[name] = None
+            elif chosen:
+                values[name] = records[chosen]
+        return values
+
+
+class BulkEditForm(BulkValuesForm):
+    """Values to set on many assessments at once; an empty choice leaves the field as it is."""
+
+    plain_fields = ("status", "justification")
 
     SELECTED = "auswahl"
     ALL_MATCHING = "alle"
@@ -184,7 +233,6 @@ class BulkEditForm(forms.Form):
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, rounds, **kwargs):
-        kwargs.setdefault("prefix", "sammel")
         super().__init__(*args, **kwargs)
         self.levels = {
             str(level.pk): level
@@ -196,27 +244,10 @@ class BulkEditForm(forms.Form):
         for pk, level in self.levels.items():
             scales.setdefault(level.scale.name, []).append((pk, str(level)))
         options = next(iter(scales.values())) if len(scales) == 1 else list(scales.items())
-        self.fields["maturity_level"].choices = [(KEEP, "– unverändert –"), (CLEAR, "kein Reifegrad"), *options]
+        self.offer("maturity_level", self.levels, "kein Reifegrad", options)
 
-    def clean(self):
-        data = super().clean()
-        if data.get("action") == self.SET and not self.values():
-            raise forms.ValidationError("Bitte wählen Sie mindestens einen Wert, der gesetzt werden soll.")
-        return data
-
-    def values(self) -> dict:
-        data = self.cleaned_data
-        values = {}
-        if data.get("status"):
-            values["status"] = data["status"]
-        level = data.get("maturity_level")
-        if level == CLEAR:
-            values["maturity_level"] = None
-        elif level:
-            values["maturity_level"] = self.levels[level]
-        if (data.get("justification") or "").strip():
-            values["justification"] = data["justification"].strip()
-        return values
+    def needs_values(self, data) -> bool:
+        return data.get("action") == self.SET
 
 
 # --- OZG plans -------------------------------------------------------------------------------------------------------
@@ -287,8 +318,10 @@ class PlanRowForm(PlanValuesForm):
         fields = ("state", "target_quarter", "maturity_level", "responsible_department")
 
 
-class PlanBulkForm(forms.Form):
+class PlanBulkForm(BulkValuesForm):
     """Values to set on the selected plans at once; an empty choice leaves the field as it is."""
+
+    plain_fields = ("state", "target_quarter")
 
     state = forms.ChoiceField(label="Stand", required=False, choices=[(KEEP, "– unverändert –"), *PlanState.choices])
     target_quarter = forms.CharField(
@@ -308,41 +341,13 @@ class PlanBulkForm(forms.Form):
     )
 
     def __init__(self, *args, organisation: Organisation, **kwargs):
-        kwargs.setdefault("prefix", "sammel")
         super().__init__(*args, **kwargs)
-        self.levels = {str(level.pk): level for level in plan_levels(organisation)}
-        self.departments = {str(d.pk): d for d in organisation.departments.order_by("code")}
-        self.fields["maturity_level"].choices = [
-            (KEEP, "– unverändert –"),
-            (CLEAR, "kein Reifegrad"),
-            *((pk, str(level)) for pk, level in self.levels.items()),
-        ]
-        self.fields["responsible_department"].choices = [
-            (KEEP, "– unverändert –"),
-            (CLEAR, "keine Einheit"),
-            *((pk, str(department)) for pk, department in self.departments.items()),
-        ]
+        self.offer("maturity_level", {str(level.pk): level for level in plan_levels(organisation)}, "kein Reifegrad")
+        departments = {str(d.pk): d for d in organisation.departments.order_by("code")}
+        self.offer("responsible_department", departments, "keine Einheit")
 
-    def clean(self):
-        data = super().clean()
-        if not self.errors and not self.values():
-            raise forms.ValidationError("Bitte wählen Sie mindestens einen Wert, der gesetzt werden soll.")
-        return data
-
-    def values(self) -> dict:
-        data = self.cleaned_data
-        values = {}
-        if data.get("state"):
-            values["state"] = data["state"]
-        if data.get("target_quarter"):
-            values["target_quarter"] = data["target_quarter"]
-        for name, records in (("maturity_level", self.levels), ("responsible_department", self.departments)):
-            chosen = data.get(name)
-            if chosen == CLEAR:
-                values[name] = None
-            elif chosen:
-                values[name] = records[chosen]
-        return values
+    def needs_values(self, data) -> bool:
+        return not self.errors
 
 
 class QuestionForm(forms.ModelForm):

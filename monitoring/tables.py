@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
+from django_tables2.data import TableQuerysetData
+from django_tables2.rows import BoundRows
 
 from ozg.models import OzgLeistung
 
@@ -87,6 +89,11 @@ def confirmation_text(assessment) -> str:
 
 
 class MyServicesTable(tables.Table):
+    # For monitoring/_list_table.html: the table's id, what its caption counts, the template of one row.
+    html_id = "leistungen"
+    caption_noun = "Leistungen"
+    row_template = "monitoring/workspace/row.html"
+
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     key = tables.Column(verbose_name="Schlüssel", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
     name = tables.Column(verbose_name="Leistung", accessor="leika_entry__name", order_by=("leika_entry__name", "pk"))
@@ -111,7 +118,7 @@ class MyServicesTable(tables.Table):
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
     class Meta:
-        template_name = "monitoring/workspace/table.html"
+        template_name = "monitoring/_list_table.html"
         order_by_field = "sortierung"
         page_field = "seite"
         per_page_field = "pro_seite"
@@ -205,17 +212,34 @@ class MyServicesTable(tables.Table):
         return len(self.columns)
 
 
-def paginate(table: tables.Table, request, per_page: int) -> None:
+class NarrowPagePaginator(Paginator):
+    """A page of a table over a queryset in two steps: the primary keys of the page by a narrow query (only the
+    joins that filters and sort keys need, so the database sorts and skips narrow tuples, or walks an index), then
+    the wide rows with all their joined relations for those keys alone. A deep page or a sort on a joined column
+    then costs the same width of rows whatever the size of the list."""
+
+    def _get_page(self, object_list, number, paginator):
+        if isinstance(self.object_list, BoundRows) and isinstance(self.object_list.data, TableQuerysetData):
+            keys = list(object_list.data.values_list("pk", flat=True))
+            rows = self.object_list.data.data.order_by().in_bulk(keys)
+            object_list = BoundRows(
+                [rows[key] for key in keys], table=object_list.table, pinned_data=object_list.pinned_data
+            )
+        return super()._get_page(object_list, number, paginator)
+
+
+def paginate(table: tables.Table, request, per_page: int, paginator_class=Paginator) -> None:
     """The page the querystring asks for (the first for a bad number, the last for one too high), in its order."""
     ordering = request.GET.getlist(table.prefixed_order_by_field)
     if ordering and table.orderable:
         table.order_by = ordering
+    options = {"per_page": per_page, "paginator_class": paginator_class}
     try:
-        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, per_page=per_page)
+        table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, **options)
     except PageNotAnInteger:
-        table.paginate(page=1, per_page=per_page)
+        table.paginate(page=1, **options)
     except EmptyPage:
-        table.paginate(page=table.paginator.num_pages, per_page=per_page)
+        table.paginate(page=table.paginator.num_pages, **options)
 
 
 def kern_attrs(**table) -> dict:
@@ -356,6 +380,10 @@ def plan_state_badge(state: str) -> str:
 class PlanTable(tables.Table):
     """One row per OZG-Leistung (`planning.plan_rows`), its plan (`own_plan`) joined: no query per row."""
 
+    html_id = "ozg-planung"
+    caption_noun = "OZG-Leistungen"
+    row_template = "monitoring/ozg/row.html"
+
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     ozg_id = tables.Column(verbose_name="OZG-ID", order_by=("ozg_id",))
     name = tables.Column(verbose_name="OZG-Leistung", order_by=("name", "ozg_id"))
@@ -378,7 +406,7 @@ class PlanTable(tables.Table):
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
     class Meta:
-        template_name = "monitoring/ozg/table.html"
+        template_name = "monitoring/_list_table.html"
         order_by_field = "sortierung"
         page_field = "seite"
         per_page_field = "pro_seite"

@@ -214,8 +214,9 @@ class AssessmentRows:
             )
 
 
-def assessment_filter_in_words(filterset) -> str:
-    """The applied filter as a reader of the file understands it."""
+def filter_in_words(filterset) -> list[str]:
+    """Each applied filter of a FilterSet as "label: value", as a reader of the file understands it: the labels of
+    chosen choices, the label of the "none" choice, a record by its name."""
     parts = []
     data = filterset.form.cleaned_data
     for name, field in filterset.form.fields.items():
@@ -223,14 +224,21 @@ def assessment_filter_in_words(filterset) -> str:
         if value in (None, "", [], ()):
             continue
         filter_ = filterset.filters[name]
-        if name == "status":
-            shown = ", ".join(shown_value("status", item) for item in value)
-        elif value == getattr(filter_, "null_value", object()):
+        if value == getattr(filter_, "null_value", object()):
             shown = filter_.null_label
+        elif isinstance(value, list | tuple):
+            labels = dict(field.choices)
+            shown = ", ".join(str(labels.get(item, item)) for item in value)
         else:
             shown = str(value)
         parts.append(f"{field.label}: {shown}")
-    if not data.get("runde"):
+    return parts
+
+
+def assessment_filter_in_words(filterset) -> str:
+    """The applied filter as a reader of the file understands it."""
+    parts = filter_in_words(filterset)
+    if not filterset.form.cleaned_data.get("runde"):
         parts.insert(0, "alle offenen Erhebungsrunden")
     return "Bewertungen der Organisationseinheiten, die Sie lesen dürfen; " + "; ".join(parts)
 
@@ -483,21 +491,7 @@ PLAN_EXPORT_FIELDS = (
 
 
 def plan_filter_in_words(filterset: PlanFilterSet) -> str:
-    parts = []
-    data = filterset.form.cleaned_data
-    for name, field in filterset.form.fields.items():
-        value = data.get(name)
-        if value in (None, "", [], ()):
-            continue
-        filter_ = filterset.filters[name]
-        if name == "stand":
-            shown = ", ".join(shown_value("state", item, OzgPlan) for item in value)
-        elif value == getattr(filter_, "null_value", object()):
-            shown = filter_.null_label
-        else:
-            shown = str(value)
-        parts.append(f"{field.label}: {shown}")
-    return "; ".join(["alle OZG-Leistungen des Katalogs (ohne entfallene)", *parts])
+    return "; ".join(["alle OZG-Leistungen des Katalogs (ohne entfallene)", *filter_in_words(filterset)])
 
 
 def plan_export(request, pk) -> ListExport:

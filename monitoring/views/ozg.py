@@ -34,7 +34,7 @@ from ..ozg_sheet import SESSION_KEY, build_workbook, file_name, plan_upload, she
 from ..planning import PLAN_FIELDS, apply_plan_changes, bundled_assessments, plan_of, plan_rows
 from ..roundtrip import restore_values
 from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
-from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, PlanTable, paginate, status_badge
+from ..tables import DEFAULT_PAGE_SIZE, PAGE_SIZES, NarrowPagePaginator, PlanTable, paginate, status_badge
 
 
 def list_url(organisation) -> str:
@@ -109,7 +109,7 @@ def ozg_plans(request, pk):
     filterset = PlanFilterSet(request.GET, queryset=plan_rows(organisation), organisation=organisation)
     table = make_table(request, organisation, filterset.qs)
     per_page = page_size(request)
-    paginate(table, request, per_page)
+    paginate(table, request, per_page, NarrowPagePaginator)
     filter_query = request.GET.copy()
     for name in ("seite", "sortierung", "pro_seite"):
         filter_query.pop(name, None)

@@ -63,6 +63,50 @@ def page(browser):
     context.close()
 
 
+@pytest.fixture
+def other_page(browser):
+    """A second browser context with its own cookies: another person at another desk."""
+    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def signed_in(page, live_server, user, path):
+    """Open `path` as `user` with a session made on the server: the login form is tested once, not before every page."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    page.goto(f"{live_server.url}{path}")
+    page.get_by_role("button", name=f"Abmelden ({user.get_username()})").wait_for()
+
+
+def count_navigations(page) -> list[str]:
+    """Every load of a new document in the main frame from now on (htmx swaps load none)."""
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
+    return navigations
+
+
+def tab_to(page, text: str, presses: int = 80) -> dict:
+    """Press Tab until the focused element's text is `text` (or `presses` run out); its text and focus outline."""
+    focused = {}
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const el = document.activeElement, style = getComputedStyle(el);"
+            " return {text: el.textContent.trim().replace(/\\s+/g, ' '), outline: style.outlineStyle,"
+            " width: parseFloat(style.outlineWidth)}; }"
+        )
+        if focused["text"] == text:
+            break
+    return focused
+
+
 def login(page, live_server, username, password):
     page.goto(f"{live_server.url}/anmelden/")
     page.get_by_label("Benutzername").fill(username)

@@ -9,8 +9,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -24,7 +22,8 @@ from monitoring.models import (
 )
 
 from .. import factories
-from .conftest import assert_accessible, login
+from . import conftest
+from .conftest import assert_accessible, count_navigations, login, tab_to
 
 # Committed data for the live server's thread; serialized_rollback restores the migrations' reference data.
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -114,15 +113,6 @@ def world(settings):
     )
 
 
-@pytest.fixture
-def other_page(browser):
-    """A second browser context with its own cookies: another person at another desk."""
-    context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
-
-
 def label(row: Assessment) -> str:
     return f"{row.leika_entry.key} {row.leika_entry.name}"
 
@@ -138,13 +128,7 @@ def shown_keys(page) -> list[str]:
 
 
 def signed_in(page, live_server, user, path="/leistungen/"):
-    """Open `path` as `user` with a session made on the server: the login form is tested once, not before every page."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-    page.goto(f"{live_server.url}{path}")
-    page.get_by_role("button", name=f"Abmelden ({user.get_username()})").wait_for()
+    conftest.signed_in(page, live_server, user, path)
 
 
 def open_my_services(page, live_server):
@@ -158,13 +142,6 @@ def detail_url(live_server, row: Assessment) -> str:
 
 def statuses(world) -> dict[int, str]:
     return dict(Assessment.objects.filter(round=world.round).values_list("pk", "status"))
-
-
-def count_navigations(page) -> list[str]:
-    """Every load of a new document in the main frame from now on (htmx swaps load none)."""
-    navigations = []
-    page.on("framenavigated", lambda frame: navigations.append(frame.url) if frame == page.main_frame else None)
-    return navigations
 
 
 # --- 1. log in and filter ----------------------------------------------------------------------------------------
@@ -522,16 +499,7 @@ def test_the_inline_edit_is_reached_by_tab_and_operated_with_enter(page, live_se
     assert shown_keys(page) == [row.leika_entry.key]
     edit_link = f"Bearbeiten: {label(row)}"
 
-    focused = None
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            "() => { const el = document.activeElement, style = getComputedStyle(el);"
-            " return {text: el.textContent.trim().replace(/\\s+/g, ' '), outline: style.outlineStyle,"
-            " width: parseFloat(style.outlineWidth)}; }"
-        )
-        if focused["text"] == edit_link:
-            break
+    focused = tab_to(page, edit_link)
     assert focused["text"] == edit_link, "the edit control is in the tab order"
     assert focused["outline"] != "none" and focused["width"] >= 2, f"the focus is visible: {focused}"
 
