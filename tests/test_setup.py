@@ -1,5 +1,6 @@
 """What a newcomer meets first: `make run` with its port and the order of its steps, and the README's persona table."""
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,8 +12,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_run_steps(*arguments: str) -> list[str]:
     """The commands `make run` would execute from scratch (-B: as on a fresh checkout; -n: none is executed)."""
+    # Under `make test` the outer make's level and flags are in the environment: without them, and without the
+    # "Entering directory" lines, the output is the same as from a shell.
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     result = subprocess.run(
-        ["make", "-n", "-B", "run", *arguments], cwd=ROOT, capture_output=True, text=True, timeout=60, check=True
+        ["make", "--no-print-directory", "-n", "-B", "run", *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     return result.stdout.splitlines()
 
