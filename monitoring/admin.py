@@ -419,6 +419,7 @@ class TablePreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(OzgPlan)
 class OzgPlanAdmin(admin.ModelAdmin):
+    formfield_overrides = AssessmentAdmin.formfield_overrides  # addresses typed without a scheme are https
     list_display = ["organisation", "ozg_id", "ozg_name", "state", "target_quarter", "maturity_level"]
     list_display_links = ["ozg_id", "ozg_name"]
     list_filter = [
