@@ -89,6 +89,17 @@ class WritePathForm(forms.ModelForm):
                 self.add_error(None, line)
 
 
+def change_comment_field(of_what: str) -> forms.CharField:
+    """The optional comment a detail page saves with a change, shown in the history."""
+    return forms.CharField(
+        label="Kommentar zur Änderung",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=f"Erscheint in der Änderungshistorie {of_what}.",
+    )
+
+
 class AssessmentValuesForm(WritePathForm):
     """The values of one assessment plus the version the editor saw; choices narrowed to the row's round."""
 
@@ -119,13 +130,7 @@ class AssessmentValuesForm(WritePathForm):
 class AssessmentForm(AssessmentValuesForm):
     """Every value of an assessment, on its detail page."""
 
-    comment = forms.CharField(
-        label="Kommentar zur Änderung",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Erscheint in der Änderungshistorie dieser Leistung.",
-    )
+    comment = change_comment_field("dieser Leistung")
 
     class Meta:
         model = Assessment
@@ -294,13 +299,7 @@ class PlanValuesForm(WritePathForm):
 class PlanForm(PlanValuesForm):
     """Every value of a plan, on its detail page."""
 
-    comment = forms.CharField(
-        label="Kommentar zur Änderung",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Erscheint in der Änderungshistorie dieser OZG-Leistung.",
-    )
+    comment = change_comment_field("dieser OZG-Leistung")
 
     class Meta:
         model = OzgPlan

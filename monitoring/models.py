@@ -38,6 +38,25 @@ CLOSED_ROUND_MESSAGE = (
 )
 
 
+def field_errors(instance, names):
+    """(field, message) for each of the fields' own checks (choices, address, quarter, length) that fails, so that
+    imports, sheets and bulk edits refuse what the form refuses, e.g. a "javascript:" address."""
+    for name in names:
+        try:
+            instance._meta.get_field(name).clean(getattr(instance, name), instance)
+        except ValidationError as error:
+            for message in error.messages:
+                yield name, message
+
+
+def too_long(text, limit: int) -> bool:
+    return len(text or "") > limit
+
+
+def german_count(number: int) -> str:
+    return f"{number:,}".replace(",", ".")
+
+
 class EditRefused(Exception):
     """An edit that was refused as a whole: nothing was written; `lines()` says why, in German, for the person."""
 
@@ -450,17 +469,10 @@ class Assessment(models.Model):
             add("department", "Die Organisationseinheit gehört zu einer anderen Organisation als die Runde.")
         if self.maturity_level_id and self.maturity_level.scale_id != round_obj.maturity_scale_id:
             add("maturity_level", f"Der Reifegrad gehört nicht zur Skala der Runde ({round_obj.maturity_scale}).")
-        for name in CHECKED_VALUE_FIELDS:
-            # The field's own checks (choices, address, length), so that imports, sheets and bulk edits refuse
-            # what the form refuses, e.g. a "javascript:" address.
-            try:
-                self._meta.get_field(name).clean(getattr(self, name), self)
-            except ValidationError as error:
-                for message in error.messages:
-                    add(name, message)
-        if len(self.justification or "") > JUSTIFICATION_MAX_LENGTH:
-            limit = f"{JUSTIFICATION_MAX_LENGTH:,}".replace(",", ".")
-            add("justification", f"Die Begründung ist länger als {limit} Zeichen.")
+        for name, message in field_errors(self, CHECKED_VALUE_FIELDS):
+            add(name, message)
+        if too_long(self.justification, JUSTIFICATION_MAX_LENGTH):
+            add("justification", f"Die Begründung ist länger als {german_count(JUSTIFICATION_MAX_LENGTH)} Zeichen.")
         if self.status == Status.KEIN_POTENZIAL and not (self.justification or "").strip():
             add("justification", "„Kein Optimierungspotenzial“ braucht eine Begründung.")
         if self.it_project_id and self.it_project.organisation_id != round_obj.organisation_id:
@@ -771,18 +783,11 @@ class OzgPlan(models.Model):
             )
         if self.efa_offer_id and self.efa_offer.ozg_leistung_id != self.ozg_leistung_id:
             add("efa_offer", "Das EfA-Angebot gehört zu einer anderen OZG-Leistung.")
-        for name in PLAN_CHECKED_VALUE_FIELDS:
-            # The field's own checks (choices, quarter, address, length), so that every path refuses what the form
-            # refuses, e.g. a "javascript:" address.
-            try:
-                self._meta.get_field(name).clean(getattr(self, name), self)
-            except ValidationError as error:
-                for message in error.messages:
-                    add(name, message)
+        for name, message in field_errors(self, PLAN_CHECKED_VALUE_FIELDS):
+            add(name, message)
         for name in ("note", "municipal_reason"):
-            if len(getattr(self, name) or "") > NOTE_MAX_LENGTH:
-                limit = f"{NOTE_MAX_LENGTH:,}".replace(",", ".")
-                add(name, f"Der Text ist länger als {limit} Zeichen.")
+            if too_long(getattr(self, name), NOTE_MAX_LENGTH):
+                add(name, f"Der Text ist länger als {german_count(NOTE_MAX_LENGTH)} Zeichen.")
         if self.municipal_override is not None and not (self.municipal_reason or "").strip():
             add("municipal_reason", "Eine Abweichung von „kommunal“ braucht eine Begründung.")
         return errors

@@ -88,6 +88,15 @@ def confirmation_text(assessment) -> str:
     return f"Ja, {date_format(timezone.localtime(assessment.confirmed_at), 'd.m.Y')}"
 
 
+class EditableListMeta:
+    """What the editable lists ("Meine Leistungen", OZG-Planung) share: one template, German parameter names."""
+
+    template_name = "monitoring/_list_table.html"
+    order_by_field = "sortierung"
+    page_field = "seite"
+    per_page_field = "pro_seite"
+
+
 class MyServicesTable(tables.Table):
     # For monitoring/_list_table.html: the table's id, what its caption counts, the template of one row.
     html_id = "leistungen"
@@ -117,11 +126,7 @@ class MyServicesTable(tables.Table):
     )
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
-    class Meta:
-        template_name = "monitoring/_list_table.html"
-        order_by_field = "sortierung"
-        page_field = "seite"
-        per_page_field = "pro_seite"
+    class Meta(EditableListMeta):
         empty_text = "Keine Leistungen gefunden."
         row_attrs = {"id": lambda record: f"zeile-{record.pk}", "class": "kern-table__row"}
 
@@ -405,11 +410,7 @@ class PlanTable(tables.Table):
     )
     actions = tables.Column(verbose_name="Aktionen", empty_values=(), orderable=False)
 
-    class Meta:
-        template_name = "monitoring/_list_table.html"
-        order_by_field = "sortierung"
-        page_field = "seite"
-        per_page_field = "pro_seite"
+    class Meta(EditableListMeta):
         empty_text = "Keine OZG-Leistungen gefunden."
         row_attrs = {"id": lambda record: f"ozg-{record.ozg_id}", "class": "kern-table__row"}
 

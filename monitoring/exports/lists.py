@@ -6,6 +6,8 @@ do not change which rows are exported. Rows are read with `values_list` in chunk
 memory stays flat however many rows there are.
 """
 
+import dataclasses
+import datetime
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -54,7 +56,7 @@ class ListExport:
     """A filtered list as a file: columns (heading, width), rows as plain values, and the Methode sheet's lines.
 
     `method(count)` is asked after the rows are written, so that it can name what the rows met on the way
-    (catalogue versions, scales, rounds) and their number.
+    (catalogue versions, scales, rounds); the time of the export and the number of rows follow its lines.
     """
 
     title: str
@@ -64,6 +66,10 @@ class ListExport:
     method: Callable[[int], list[tuple[str, str]]]
     file_stem: str
     datetime_headings: Sequence[str] = ()
+    cutoff: datetime.datetime = dataclasses.field(default_factory=timezone.now)
+
+    def method_lines(self, count: int) -> list[tuple[str, str]]:
+        return [*self.method(count), ("Stichtag", cutoff_text(self.cutoff)), ("Anzahl Zeilen", str(count))]
 
     @property
     def header(self) -> list[str]:
@@ -78,7 +84,7 @@ class ListExport:
             title=self.title,
             widths=[width for _, width in self.columns],
             datetime_columns=tuple(header.index(heading) for heading in self.datetime_headings),
-            method=self.method,
+            method=self.method_lines,
         )
         return FileResponse(
             workbook, as_attachment=True, filename=f"{self.file_stem}.xlsx", content_type=XLSX_CONTENT_TYPE
@@ -246,7 +252,6 @@ def assessment_filter_in_words(filterset) -> str:
 def my_services_export(request) -> ListExport:
     filterset = valid(AssessmentFilterSet(request.GET, queryset=readable_assessments(request.user), user=request.user))
     rows = AssessmentRows(filterset.qs)
-    cutoff = timezone.now()
     chosen = filterset.form.cleaned_data.get("runde")
 
     def method(count: int) -> list[tuple[str, str]]:
@@ -255,8 +260,6 @@ def my_services_export(request) -> ListExport:
             ("Umfang", assessment_filter_in_words(filterset)),
             ("Katalogversion", ", ".join(sorted(rows.catalogues)) or "–"),
             ("Reifegradskala", ", ".join(sorted(rows.scales)) or "–"),
-            ("Stichtag", cutoff_text(cutoff)),
-            ("Anzahl Zeilen", str(count)),
         ]
 
     return ListExport(
@@ -306,7 +309,6 @@ def crosswalk_filter_in_words(filterset: CrosswalkFilterSet) -> str:
 def crosswalk_export(request, version) -> ListExport:
     filterset = valid(CrosswalkFilterSet(request.GET, version=version))
     old_side = filterset.old_side
-    cutoff = timezone.now()
 
     def rows():
         values = filterset.qs.values_list(*(OLD_SIDE_FIELDS if old_side else ENTRY_FIELDS))
@@ -324,8 +326,6 @@ def crosswalk_export(request, version) -> ListExport:
             ("Umfang", crosswalk_filter_in_words(filterset)),
             ("Katalogversion", version.name),
             ("Vorgängerversion", predecessor.name if predecessor else "keine (kein Abgleich)"),
-            ("Stichtag", cutoff_text(cutoff)),
-            ("Anzahl Zeilen", str(count)),
         ]
 
     stem = ["abgleich", slugify(version.name) or str(version.pk)] + ([filterset.kind] if filterset.kind else [])
@@ -383,7 +383,6 @@ def person(first_name, last_name, username) -> str | None:
 def questions_export(request) -> ListExport:
     filterset = valid(QuestionFilterSet(request.GET, queryset=readable_questions(request.user)))
     rounds: set[tuple[str, int]] = set()
-    cutoff = timezone.now()
 
     def rows():
         values = filterset.qs.values_list(*QUESTION_FIELDS)
@@ -427,8 +426,6 @@ def questions_export(request) -> ListExport:
             ("Zähleinheit", "eine Zeile je Rückfrage zu einer Bewertung"),
             ("Umfang", f"{shown}, zu Bewertungen der Organisationseinheiten, die Sie lesen dürfen"),
             ("Erhebungsrunden", met or "–"),
-            ("Stichtag", cutoff_text(cutoff)),
-            ("Anzahl Zeilen", str(count)),
         ]
 
     return ListExport(
@@ -497,7 +494,6 @@ def plan_filter_in_words(filterset: PlanFilterSet) -> str:
 def plan_export(request, pk) -> ListExport:
     organisation = visible_organisation_or_404(request.user, pk)
     filterset = valid(PlanFilterSet(request.GET, queryset=plan_rows(organisation), organisation=organisation))
-    cutoff = timezone.now()
 
     def rows():
         for (
@@ -551,8 +547,6 @@ def plan_export(request, pk) -> ListExport:
             ("Umfang", plan_filter_in_words(filterset)),
             ("Reifegradskala", str(organisation.maturity_scale or "keine eigene Skala")),
             ("ohne Planung", "OZG-Leistungen ohne eigene Planung stehen als „nicht geplant“ mit Bearbeitungsstand 0"),
-            ("Stichtag", cutoff_text(cutoff)),
-            ("Anzahl Zeilen", str(count)),
         ]
 
     return ListExport(
