@@ -1,8 +1,18 @@
-"""Request helpers of the views: htmx requests and safe addresses to go back to."""
+"""Request helpers of the views: htmx requests, safe addresses to go back to, the choice of an organisation."""
 
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .access import visible_organisations
 from .links import my_services_url
+
+
+def organisation_choice(request, url_name: str, template: str):
+    """The entry of a page per organisation: straight to it when the user sees one, else the list to choose from."""
+    organisations = list(visible_organisations(request.user))
+    if len(organisations) == 1:
+        return redirect(url_name, pk=organisations[0].pk)
+    return render(request, template, {"organisations": organisations})
 
 
 def is_htmx(request) -> bool:

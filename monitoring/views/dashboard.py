@@ -2,13 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.text import slugify
 
 from .. import dashboard as figures
 from ..access import visible_organisations
 from ..exports.workbooks import XLSX_CONTENT_TYPE, report_workbook
 from ..forms import RoundsForm
+from ..http import organisation_choice
 
 
 def organisation_for(request, pk):
@@ -32,10 +33,7 @@ def chosen(request, organisation):
 
 @login_required
 def dashboard_index(request):
-    organisations = list(visible_organisations(request.user))
-    if len(organisations) == 1:
-        return redirect("dashboard", pk=organisations[0].pk)
-    return render(request, "monitoring/dashboard/index.html", {"organisations": organisations})
+    return organisation_choice(request, "dashboard", "monitoring/dashboard/index.html")
 
 
 def _context(request, pk):

@@ -21,13 +21,12 @@ from ..access import (
     plan_departments,
     require_plan_editable,
     visible_organisation_or_404,
-    visible_organisations,
 )
 from ..editing import EditConflict, EditRefused, RowsInvalid, current_values
 from ..exports.lists import file_views, plan_export
 from ..filtersets import PlanFilterSet
 from ..forms import PlanBulkForm, PlanForm, PlanRowForm, SheetUploadForm
-from ..http import is_htmx, safe_next
+from ..http import is_htmx, organisation_choice, safe_next
 from ..links import assessment_url
 from ..models import ChangeSource, OzgPlan
 from ..ozg_sheet import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
@@ -96,10 +95,7 @@ def save_plan(request, organisation, row, form, *, source, comment=""):
 @login_required
 @require_GET
 def ozg_index(request):
-    organisations = list(visible_organisations(request.user))
-    if len(organisations) == 1:
-        return redirect("ozg_plans", pk=organisations[0].pk)
-    return render(request, "monitoring/ozg/index.html", {"organisations": organisations})
+    return organisation_choice(request, "ozg_plans", "monitoring/ozg/index.html")
 
 
 @login_required
