@@ -18,7 +18,7 @@ import psycopg
 import pytest
 
 from .test_import_commands import HEADER
-from .test_production import HOST, fetch, free_port
+from .test_production import HOST, fetch, gunicorn_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -244,29 +244,13 @@ def test_a_database_outage_gives_the_503_page_and_service_returns_by_itself(post
         [PYTHON, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     session = json.loads(run_python(env, SETUP_DJANGO + SESSION).stdout.strip().splitlines()[-1])["session"]
-    port = free_port()
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     cookie = {"Cookie": f"sessionid={session}"}
+    with gunicorn_server(env, tmp_path / "gunicorn.log") as base:
 
-    def get(path):
-        status, headers, body = fetch(f"{base}{path}", cookie)
-        return status, headers, body.decode()
+        def get(path):
+            status, headers, body = fetch(f"{base}{path}", cookie)
+            return status, headers, body.decode()
 
-    try:
-        for _ in range(150):
-            try:
-                get("/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
         status, _, body = get("/leistungen/")
         assert status == 200 and "Meine Leistungen" in body
         assert get("/healthz")[0] == 200
@@ -285,6 +269,3 @@ def test_a_database_outage_gives_the_503_page_and_service_returns_by_itself(post
         status, _, body = get("/leistungen/")
         assert status == 200 and "Meine Leistungen" in body
         assert get("/healthz")[0] == 200
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
@@ -106,6 +107,35 @@ def fetch(url, headers=None):
         return error.code, error.headers, error.read()
 
 
+@contextmanager
+def gunicorn_server(env: dict[str, str], log: Path):
+    """gunicorn with config/gunicorn.conf.py and `env` on a free port of 127.0.0.1, one worker; yields its address
+    once it accepts connections, and stops it afterwards. Its output goes to `log` (a pipe could fill and block it)."""
+    port = free_port()
+    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": "1"}
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"gunicorn startete nicht:\n{log.read_text()}")
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """gunicorn with config/gunicorn.conf.py and the production settings, after migrate and collectstatic."""
@@ -113,28 +143,8 @@ def gunicorn(tmp_path_factory):
     env = production_environment(tmp_path)
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
-    port = free_port()
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
-    process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            fetch(f"{base}/healthz")
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn startete nicht:\n{process.stdout.read()}")
-            time.sleep(0.2)
-    yield base
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=30)
+    with gunicorn_server(env, tmp_path / "gunicorn.log") as base:
+        yield base
 
 
 HTTPS = {"X-Forwarded-Proto": "https"}

@@ -1,14 +1,9 @@
 """The error pages as a browser sees them from gunicorn with the production settings (DEBUG off): 404, 403 and the
 CSRF refusal in German, in the KERN frame, with a link to the start page, accessible, at desktop and phone width."""
 
-import signal
-import subprocess
-import time
-import urllib.request
-
 import pytest
 
-from ..test_production import PYTHON, ROOT, free_port, manage, production_environment
+from ..test_production import gunicorn_server, manage, production_environment
 from .conftest import assert_accessible, login, screenshot
 
 USERNAME = "sr.a33"
@@ -45,29 +40,8 @@ def production(tmp_path_factory):
     manage(env, "migrate", "--noinput")
     manage(env, "collectstatic", "--noinput")
     round_pk = int(manage(env, "shell", "--no-imports", "-c", SETUP).stdout.split()[-1])
-    port = free_port()
-    env.update(GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
-    process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-c", "config/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=5).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("gunicorn startete nicht")
-                time.sleep(0.2)
+    with gunicorn_server(env, tmp_path / "gunicorn.log") as base:
         yield base, round_pk
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 class Server:
