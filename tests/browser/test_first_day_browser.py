@@ -48,7 +48,15 @@ def world():
     OzgLeistung.objects.create(
         ozg_id=10235, name="Jagdschein", themenfeld=Themenfeld.objects.get(name="Engagement & Hobby")
     )
-    return {"new": new, "previous": previous, "it": it_office, "cataloguer": cataloguer}
+    factories.editor(department, "sb.muster", password=PASSWORD)
+    return {
+        "new": new,
+        "previous": previous,
+        "current": current,
+        "rows": rows,
+        "it": it_office,
+        "cataloguer": cataloguer,
+    }
 
 
 def look(page, name):
@@ -89,3 +97,17 @@ def test_the_ozg_import_preview_marks_an_entirely_new_name(page, live_server, wo
     page.get_by_role("button", name="Vorschau anzeigen").click()
     page.get_by_text("völlig andere Bezeichnung – prüfen").wait_for()
     look(page, "ozg-vorschau")
+
+
+def test_a_save_after_the_round_was_closed_says_so_and_keeps_the_input(page, live_server, world):
+    login(page, live_server, "sb.muster", PASSWORD)
+    row = world["rows"][1]
+    page.goto(f"{live_server.url}/bewertungen/{row.pk}/")
+    page.get_by_label("Begründung").fill("Vor Ort und per Post.")
+    factories.close(world["current"])  # the IT office closes the round while the clerk types
+    page.get_by_role("button", name="Speichern").click()
+    page.get_by_text(
+        "Nicht gespeichert: die Erhebungsrunde Musterkreis 2024 wurde inzwischen abgeschlossen."
+    ).wait_for()
+    assert page.get_by_label("Begründung").input_value() == "Vor Ort und per Post."
+    look(page, "gespeichert-nach-abschluss")
