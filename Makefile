@@ -44,8 +44,10 @@ migrate: $(STAMP) $(NODE_STAMP)
 demo: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py load_demo
 
+# The task worker (exports, imports, opening rounds, cache warming) runs beside the server and stops with it.
 run: demo
-	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	DJANGO_DEBUG=1 sh -c '$(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
+		trap "kill $$worker 2>/dev/null" EXIT INT TERM; $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)'
 
 test: $(STAMP) $(NODE_STAMP) $(CHROMIUM) $(SOFFICE)
 	$(BIN)/python -m pytest

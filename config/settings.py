@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tables2",
     "django_filters",
+    # Django's task framework (backport) with its database backend: background work without a broker.
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "leika",
     "ozg",
@@ -175,8 +178,51 @@ ALLOW_DEMO_DATA = DEBUG and env_bool("ALLOW_DEMO_DATA", True)
 # the project. Without them the demo still builds, with placeholder names (fixtures/demo/README.md).
 DEMO_CATALOGUE_DIR = Path(os.environ.get("DEMO_CATALOGUE_DIR", BASE_DIR.parent / "shared" / "data"))
 
-# Uploaded import files wait here between preview and confirmation (never served; deleted after confirming).
-IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", BASE_DIR / "var" / "imports"))
+# Files the application keeps between requests: uploads waiting for confirmation, exports built in the background.
+# With several application servers this is a directory all of them mount (docs/betrieb.md); never served directly.
+DATA_DIR = Path(os.environ.get("DJANGO_DATA_DIR", BASE_DIR / "var"))
+# Uploaded import files wait here between preview and confirmation (deleted after confirming).
+IMPORT_UPLOAD_DIR = Path(os.environ.get("IMPORT_UPLOAD_DIR", DATA_DIR / "imports"))
+# Exports built in the background wait here for the person who asked for them, until EXPORT_KEEP_HOURS have passed.
+EXPORT_DIR = Path(os.environ.get("EXPORT_DIR", DATA_DIR / "exports"))
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
+
+# --- Shared cache and background work -------------------------------------------------------------------------------
+
+
+# Created by every migrate, whichever cache this process is configured with (monitoring.apps).
+CACHE_TABLE = "django_cache"
+
+
+def cache_settings() -> dict:
+    """Redis where REDIS_URL is set; otherwise Django's database cache, so that every worker process and every server
+    shares the dashboard's figures without a further service (the table is created by migrate, see monitoring.apps).
+    DJANGO_CACHE=locmem keeps the cache in each process: for development only, where nothing else reads it."""
+    redis_url = os.environ.get("REDIS_URL", "").strip()
+    kind = os.environ.get("DJANGO_CACHE", "redis" if redis_url else "database").strip().lower()
+    if kind == "redis":
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url, "KEY_PREFIX": "dm"}
+    if kind == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    return {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 20_000)},
+    }
+
+
+CACHES = {"default": cache_settings()}
+
+# Background work (django-tasks): queued in the database and run by `manage.py db_worker` (started beside the server
+# by `make run`; a systemd unit in production, docs/betrieb.md). TASKS_IMMEDIATE=1 runs each task at once, in the
+# request that queued it: for an installation without a worker.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if env_bool("TASKS_IMMEDIATE", False)
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
 
 # --- Production hardening (see docs/betrieb.md) -------------------------------------------------------------------
 

@@ -16,3 +16,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Live-server threads and the test database: connections are closed after each request, as before.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Each test starts with an empty cache of its own process; tests of the shared cache configure Redis or the database.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run at once, in the request that queued them, unless a test runs the database worker itself.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

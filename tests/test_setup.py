@@ -28,8 +28,14 @@ def make_run_steps(*arguments: str) -> list[str]:
 
 
 def test_make_run_serves_on_port_8000_unless_told_otherwise():
-    assert make_run_steps()[-1].endswith("manage.py runserver 127.0.0.1:8000")
-    assert make_run_steps("PORT=8123")[-1].endswith("manage.py runserver 127.0.0.1:8123")
+    assert make_run_steps()[-1].endswith("manage.py runserver 127.0.0.1:8000'")
+    assert make_run_steps("PORT=8123")[-1].endswith("manage.py runserver 127.0.0.1:8123'")
+
+
+def test_make_run_starts_the_task_worker_beside_the_server_and_stops_it_with_the_server():
+    last = " ".join(make_run_steps()[-2:])  # one shell command over two lines
+    assert last.index("manage.py db_worker") < last.index("manage.py runserver"), last
+    assert 'trap "kill $worker' in last, last
 
 
 def test_make_run_installs_the_front_end_packages_before_the_first_manage_command():
