@@ -34,6 +34,7 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -286,119 +287,169 @@ def lost_edits(edits: list[dict], sent: set[str], started) -> tuple[list[str], i
 # --- run -------------------------------------------------------------------------------------------------------------
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def options_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--users", type=int, default=50, help="simulated users (50)")
     parser.add_argument("--seconds", type=int, default=60, help="duration of the run (60)")
     parser.add_argument("--spawn-rate", type=float, default=10, help="users started per second (10)")
     parser.add_argument("--preset", default="medium", choices=("small", "medium"), help="data set (medium)")
-    options = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
-        print("DATABASE_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    return parser
+
+
+def needs_postgresql() -> bool:
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return True
+    print("DATABASE_URL must name a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+    return False
+
+
+def prepare(preset: str) -> tuple[Organisation, list[dict]]:
+    """The generated data set (statistics refreshed, as after every bulk load) and the accounts that use it."""
+    seconds, _ = timed(lambda: call_command("generate_scale", "--preset", preset, stdout=StringIO()))
+    organisation = Organisation.objects.get(name__startswith="Skalenkreis")
+    accounts = create_accounts(organisation, secrets.token_urlsafe(16))
+    assessments = Assessment.objects.count()
+    open_rows = Assessment.objects.filter(round__is_closed=False).count()
+    print(
+        f"data set: {preset}, {assessments:,} assessments in {organisation.rounds.count()} rounds "
+        f"({open_rows:,} in the open round), {organisation.departments.count()} departments, "
+        f"{len(accounts)} accounts; generated in {seconds:.0f} s"
+    )
+    return organisation, accounts
+
+
+def collect_static(env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def server_errors(log: Path) -> list[str]:
+    return [
+        line
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if '"status": 5' in line or "Traceback" in line or "[ERROR]" in line or "WORKER TIMEOUT" in line
+    ]
+
+
+@dataclass
+class Run:
+    """What one locust run leaves behind: its figures, the edits it logged, and when it started."""
+
+    prefix: Path
+    edit_log: Path
+    started: object
+    output: str
+
+
+def run_locust(url: str, env: dict[str, str], work: Path, organisation, accounts, options, during=None) -> Run:
+    """Log the simulated users in through `url`, then run locust against it; `during(seconds)` runs beside it."""
+    sessions, login_seconds = log_in_all(url, accounts, options.users)
+    login_seconds.sort()
+    print(
+        f"logged in {len(sessions)} sessions through the login form before the run, {LOGINS_AT_ONCE} at a "
+        f"time: median {statistics.median(login_seconds) * 1000:.0f} ms, slowest {login_seconds[-1] * 1000:.0f} ms"
+    )
+    plan = work / "plan.json"
+    edit_log = work / "edits.jsonl"
+    edit_log.touch()
+    plan.write_text(
+        json.dumps({"organisation": organisation.pk, "accounts": accounts, "sessions": sessions}), encoding="utf-8"
+    )
+    prefix = work / "locust"
+    flags = (
+        f"--headless --users {options.users} --spawn-rate {options.spawn_rate:g} --run-time {options.seconds}s "
+        "--only-summary --loglevel WARNING"
+    ).split()
+    started = timezone.now()
+    with ThreadPoolExecutor(max_workers=1) as beside:
+        side = beside.submit(during, options.seconds) if during else None
+        locust = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", str(USERS), "--host", url, "--csv", str(prefix), *flags],
+            cwd=ROOT,
+            env={**env, "LOADTEST_PLAN": str(plan), "LOADTEST_EDITS": str(edit_log)},
+            capture_output=True,
+            text=True,
+        )
+        if side:
+            side.result()
+    return Run(prefix, edit_log, started, locust.stdout[-5000:] + locust.stderr[-5000:])
+
+
+def report(run: Run, options, log_errors: list[str], failures_allowed: int = 0, more_reasons=()) -> int:
+    """Figures per request, errors, and every acknowledged edit looked up in the database; 0 if all is well."""
+    if not Path(f"{run.prefix}_stats.csv").exists():
+        print(run.output)
+        print("locust wrote no figures")
+        return 1
+    print()
+    stats = read_stats(run.prefix)
+    total, failed = print_table(stats, options.seconds)
+    for failure in read_failures(run.prefix):
+        print(f"  error: {failure['Method']} {failure['Name']}: {failure['Error']} ({failure['Occurrences']}×)")
+    for line in log_errors[:20]:
+        print(f"  gunicorn: {line}")
+
+    log = [json.loads(line) for line in run.edit_log.read_text(encoding="utf-8").splitlines() if line]
+    edits = [edit for edit in log if edit["outcome"] == "saved"]
+    sent = {edit["justification"] for edit in log if edit["outcome"] == "sent"}
+    conflicts = sum(int(r["Request Count"]) for r in stats if "(conflict)" in r["Name"])
+    problems, unacknowledged = lost_edits(edits, sent, run.started)
+    by_way = Counter(edit["via"] for edit in edits)
+    print()
+    print(f"error rate: {failed} of {total} requests ({100 * failed / total if total else 0:.2f} %)")
+    print(
+        f"edits acknowledged: {len(edits)} (row {by_way['row']}, detail page {by_way['detail']}) on "
+        f"{len({e['pk'] for e in edits})} rows; refused as conflicts: {conflicts}; lost or unexpected: "
+        f"{len(problems)}; written without acknowledgement (cut off or in flight on a failed server): "
+        f"{unacknowledged}"
+    )
+    for problem in problems[:20]:
+        print(f"  {problem}")
+    reasons = [
+        reason
+        for reason, present in (
+            (f"{failed} failed requests (allowed: {failures_allowed})", failed > failures_allowed),
+            (f"{len(problems)} lost or unexpected writes", problems),
+            ("no edit was acknowledged, so none could be checked", not edits),
+            (f"{len(log_errors)} server errors in gunicorn's log", log_errors),
+            *more_reasons,
+        )
+        if present
+    ]
+    ok = not reasons
+    print("result: " + ("no edit lost, errors within bounds" if ok else "FAILED: " + "; ".join(reasons)))
+    return 0 if ok else 1
+
+
+def main() -> int:
+    options = options_parser(__doc__.split("\n")[0]).parse_args()
+    if not needs_postgresql():
         return 2
     # Ended from outside (SIGTERM): still stop gunicorn and drop the database on the way out.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     with tempfile.TemporaryDirectory(prefix="loadtest-") as tmp, throwaway_database(DATABASE_NAME):
         work = Path(tmp)
-        seconds, _ = timed(lambda: call_command("generate_scale", "--preset", options.preset, stdout=StringIO()))
-        organisation = Organisation.objects.get(name__startswith="Skalenkreis")
-        accounts = create_accounts(organisation, secrets.token_urlsafe(16))
-        assessments = Assessment.objects.count()
-        open_rows = Assessment.objects.filter(round__is_closed=False).count()
-        print(
-            f"data set: {options.preset}, {assessments:,} assessments in {organisation.rounds.count()} rounds "
-            f"({open_rows:,} in the open round), {organisation.departments.count()} departments, "
-            f"{len(accounts)} accounts; generated in {seconds:.0f} s"
-        )
-        plan = work / "plan.json"
-        edit_log = work / "edits.jsonl"
-        edit_log.touch()
-
+        organisation, accounts = prepare(options.preset)
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = production_environment(work, port)
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
-        )
-        started = timezone.now()
+        collect_static(env)
         with gunicorn(env, work / "gunicorn.log") as server:
             wait_until_healthy(url, server)
             print(
                 f"gunicorn on {url} (config/gunicorn.conf.py, DEBUG off); locust: {options.users} users, "
                 f"{options.seconds} s, {options.spawn_rate:g} started per second"
             )
-            sessions, login_seconds = log_in_all(url, accounts, options.users)
-            login_seconds.sort()
-            print(
-                f"logged in {len(sessions)} sessions through the login form before the run, {LOGINS_AT_ONCE} at a "
-                f"time: median {statistics.median(login_seconds) * 1000:.0f} ms, "
-                f"slowest {login_seconds[-1] * 1000:.0f} ms"
-            )
-            plan.write_text(
-                json.dumps({"organisation": organisation.pk, "accounts": accounts, "sessions": sessions}),
-                encoding="utf-8",
-            )
-            prefix = work / "locust"
-            flags = (
-                f"--headless --users {options.users} --spawn-rate {options.spawn_rate:g} --run-time {options.seconds}s "
-                "--only-summary --loglevel WARNING"
-            ).split()
-            locust = subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(USERS), "--host", url, "--csv", str(prefix), *flags],
-                cwd=ROOT,
-                env={**env, "LOADTEST_PLAN": str(plan), "LOADTEST_EDITS": str(edit_log)},
-                capture_output=True,
-                text=True,
-            )
+            run = run_locust(url, env, work, organisation, accounts, options)
             server_alive = server.poll() is None
-        server_errors = [
-            line
-            for line in (work / "gunicorn.log").read_text(encoding="utf-8").splitlines()
-            if '"status": 5' in line or "Traceback" in line or "[ERROR]" in line or "WORKER TIMEOUT" in line
-        ]
-        if not Path(f"{prefix}_stats.csv").exists():
-            print(locust.stdout[-5000:], locust.stderr[-5000:])
-            print("locust wrote no figures")
-            return 1
-
-        print()
-        total, failed = print_table(read_stats(prefix), options.seconds)
-        failures = read_failures(prefix)
-        for failure in failures:
-            print(f"  error: {failure['Method']} {failure['Name']}: {failure['Error']} ({failure['Occurrences']}×)")
-        for line in server_errors[:20]:
-            print(f"  gunicorn: {line}")
-
-        log = [json.loads(line) for line in edit_log.read_text(encoding="utf-8").splitlines() if line]
-        edits = [edit for edit in log if edit["outcome"] == "saved"]
-        sent = {edit["justification"] for edit in log if edit["outcome"] == "sent"}
-        conflicts = sum(int(r["Request Count"]) for r in read_stats(prefix) if "(conflict)" in r["Name"])
-        problems, unacknowledged = lost_edits(edits, sent, started)
-        by_way = Counter(edit["via"] for edit in edits)
-        print()
-        print(f"error rate: {failed} of {total} requests ({100 * failed / total if total else 0:.2f} %)")
-        print(
-            f"edits acknowledged: {len(edits)} (row {by_way['row']}, detail page {by_way['detail']}) on "
-            f"{len({e['pk'] for e in edits})} rows; refused as conflicts: {conflicts}; lost or unexpected: "
-            f"{len(problems)}; written without acknowledgement (cut off at the end): {unacknowledged}"
+        return report(
+            run,
+            options,
+            server_errors(work / "gunicorn.log"),
+            more_reasons=[("gunicorn ended during the run", not server_alive)],
         )
-        for problem in problems[:20]:
-            print(f"  {problem}")
-        reasons = [
-            reason
-            for reason, present in (
-                (f"{failed} failed requests", failed),
-                (f"{len(problems)} lost or unexpected writes", problems),
-                ("no edit was acknowledged, so none could be checked", not edits),
-                ("gunicorn ended during the run", not server_alive),
-                (f"{len(server_errors)} server errors in gunicorn's log", server_errors),
-            )
-            if present
-        ]
-        ok = not reasons
-        print("result: " + ("no errors, no edit lost" if ok else "FAILED: " + "; ".join(reasons)))
-        return 0 if ok else 1
 
 
 if __name__ == "__main__":

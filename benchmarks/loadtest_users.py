@@ -11,6 +11,7 @@ import os
 import random
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import gevent
 from locust import HttpUser, between, task
@@ -229,7 +230,10 @@ class Sachbearbeitung(HttpUser):
             allow_redirects=False,
             name="edit: save detail page",
         ) as response:
-            if response.status_code == 302 and response.headers.get("Location", "").endswith(f"/bewertungen/{pk}/"):
+            # The saved page's own address; a redirect to the login page ends with ?next=/bewertungen/<pk>/ too.
+            if response.status_code == 302 and urlsplit(response.headers.get("Location", "")).path.endswith(
+                f"/bewertungen/{pk}/"
+            ):
                 self.record(pk, version, status, justification, "detail", "saved")
                 response.success()
             elif response.status_code == 200 and DETAIL_CONFLICT in response.text:
