@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -442,8 +443,10 @@ def test_an_xlsx_whose_stored_dimensions_are_wrong_is_read_to_the_end(tmp_path):
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     sheet = members["xl/worksheets/sheet1.xml"]
-    assert b'<dimension ref="A1:B3" />' in sheet
-    members["xl/worksheets/sheet1.xml"] = sheet.replace(b'<dimension ref="A1:B3" />', b'<dimension ref="A1" />')
+    # openpyxl writes the element with or without a space before "/>", as it writes with lxml or without.
+    stored = re.search(rb'<dimension ref="A1:B3" ?/>', sheet)
+    assert stored
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(stored.group(0), b'<dimension ref="A1" />')
     path = write(tmp_path, "leika.xlsx", zip_bytes(members))
     assert [row["name"] for row in read_table(path, "leika.xlsx", COLUMNS).rows] == ["Ausweis", "Pass"]
 
