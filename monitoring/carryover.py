@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from leika.crosswalk import Change
+from leika.dbstats import analyze
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
 from leika.versions import sources_in, version_chain
 from ozg.models import MaturityScale
@@ -38,6 +39,7 @@ CARRIED_FIELDS = (
     "it_project_id",
     "justification",
 )
+CARRY_BATCH = 2000
 REPORT_CLASSES = (
     Change.UNVERAENDERT,
     Change.UMBENANNT,
@@ -61,8 +63,14 @@ def open_round(
     catalogue_version: CatalogueVersion,
     maturity_scale: MaturityScale | None = None,
     deadline=None,
+    *,
+    progress=None,
+    analyze_after: bool = True,
 ) -> SurveyRound:
-    """Create the round and carry the latest earlier round's assessments into it."""
+    """Create the round and carry the latest earlier round's assessments into it.
+
+    `progress(done, total)` hears of the rows written; `analyze_after=False` leaves the statistics to a caller that
+    opens many rounds in a row (generate_scale)."""
     previous = organisation.rounds.filter(year__lt=year).order_by("-year").select_related("catalogue_version").first()
     scale = maturity_scale or (previous.maturity_scale if previous else organisation.maturity_scale)
     if scale is None:
@@ -86,11 +94,13 @@ def open_round(
         new_round.validate_constraints()
         raise
     if previous is not None:
-        _carry(previous, new_round, chain)
+        _carry(previous, new_round, chain, progress)
+        if analyze_after:
+            analyze(Assessment)
     return new_round
 
 
-def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueVersion]) -> None:
+def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueVersion], progress=None) -> None:
     current = {a.leika_entry_id: a for a in previous.assessments.select_related("maturity_level")}
     # Follow the catalogue version by version: after each step `current` holds, per entry of that version,
     # the assessment of the previous round whose values it takes.
@@ -109,7 +119,12 @@ def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueV
             setattr(row, name, getattr(source, name))
         row.maturity_level_id = source.maturity_level_id if same_scale else None
         rows.append(row)
-    Assessment.objects.bulk_create(rows, batch_size=2000)
+    if progress is not None:
+        progress(0, len(rows))
+    for start in range(0, len(rows), CARRY_BATCH):
+        Assessment.objects.bulk_create(rows[start : start + CARRY_BATCH])
+        if progress is not None:
+            progress(min(start + CARRY_BATCH, len(rows)), len(rows))
 
 
 @dataclass
