@@ -133,3 +133,18 @@ def test_the_demo_analyzes_what_it_filled():
     with Analyzed(*models) as analyzed:
         build_demo(log=lambda line: None)
     assert analyzed.tables() == {table(model) for model in models}
+
+
+def test_a_large_sheet_applied_in_the_background_analyzes_assessments_and_their_history(client, settings, tmp_path):
+    from tests.helpers import login
+
+    from .test_jobs import sheet_with_all_rows_digital, upload_and_apply
+
+    settings.SHEET_JOB_ROWS = 1
+    world = factories.workspace_world()
+    login(client, world.editor)
+    apply_url = upload_and_apply(client, world, sheet_with_all_rows_digital(client, world))
+    with Analyzed(Assessment, AssessmentChange) as analyzed:
+        client.post(apply_url)  # outside a test transaction the job is queued at once and runs in the request
+    assert Assessment.objects.filter(round=world.round, status=Status.DIGITAL).count() == 4
+    assert analyzed.tables() == {table(Assessment), table(AssessmentChange)}
