@@ -137,7 +137,7 @@ def list_file(build: Callable[..., ListExport], request, kind: str, **arguments)
             request.user,
             JobKind.EXPORT,
             f"Export: {export.title} ({kind.upper()})",
-            {"path": request.path, "query": request.GET.urlencode(), "list_url": list_url},
+            {"path": request.path_info, "query": request.GET.urlencode(), "list_url": list_url},
             total=count,
             unit="Zeilen",
         )
