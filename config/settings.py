@@ -224,6 +224,16 @@ TASKS = {
     }
 }
 
+# Background jobs (monitoring.jobs) with their progress: a running job writes a sign of life every
+# JOB_HEARTBEAT_SECONDS; one silent for JOB_STALE_SECONDS is shown as interrupted (its worker died) and can be
+# started again. Work above these sizes goes to the worker; smaller work is done in the request, as before.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+SHEET_JOB_ROWS = env_int("SHEET_JOB_ROWS", 1000)
+EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
+# For tests of an interrupted job only: a pause after each progress step, so that a test can stop the worker midway.
+JOB_STEP_DELAY_SECONDS = 0
+
 # --- Production hardening (see docs/betrieb.md) -------------------------------------------------------------------
 
 # Behind a reverse proxy that terminates TLS: trust its X-Forwarded-Proto header (only set this if the proxy always sets

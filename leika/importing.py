@@ -18,8 +18,9 @@ from django.utils import timezone
 from .catalogue import create_version
 from .choices import TYPISIERUNG_LABELS
 from .crosswalk import NEW_SIDE, OLD_SIDE, Change, Crosswalk
+from .dbstats import analyze
 from .keys import KEY_PATTERN, parse_typisierung
-from .models import CatalogueVersion, LeikaEntry
+from .models import CatalogueChange, CatalogueVersion, LeikaEntry
 from .tabular import Column, ImportFailed, RowError, Table, read_table
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -140,6 +141,8 @@ def import_leika(
             extra = after_write(version, saved, table)
         if dry_run:
             transaction.set_rollback(True)
+    if not dry_run:
+        analyze(CatalogueVersion, LeikaEntry, CatalogueChange)
     return LeikaImportResult(
         version_name,
         crosswalk.counts(),

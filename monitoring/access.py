@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from .choices import DepartmentRoleKind, OrganisationRole
-from .models import Assessment, Department, Organisation, OzgPlan, Question
+from .models import Assessment, BackgroundJob, Department, Organisation, OzgPlan, Question
 
 
 def visible_organisations(user):
@@ -170,3 +170,14 @@ def require_plan_editable(user, organisation, plan: OzgPlan | None) -> None:
     """403 for a plan the user can read but not change."""
     if not may_edit_plan(user, organisation, plan):
         raise PermissionDenied("Diese OZG-Planung bearbeiten nur die IT-Steuerung und die verantwortliche Einheit.")
+
+
+# --- background jobs: the person who started them, and the IT office of their organisation where one is named -----
+
+
+def visible_jobs(user):
+    """A job is its owner's; a job that names an organisation (opening its round, a department's sheet, its online
+    services) is also followed by that organisation's IT office. Exports name none: their files are the owner's."""
+    if not user.is_authenticated:
+        return BackgroundJob.objects.none()
+    return BackgroundJob.objects.filter(Q(owner=user) | Q(organisation__in=it_office_organisations(user)))

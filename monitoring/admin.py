@@ -19,6 +19,7 @@ from .models import (
     CLOSED_ROUND_MESSAGE,
     Assessment,
     AssessmentChange,
+    BackgroundJob,
     ClosedRoundError,
     Department,
     DepartmentRole,
@@ -441,3 +442,22 @@ class OzgPlanAdmin(admin.ModelAdmin):
     @admin.display(description="OZG-Leistung", ordering="ozg_leistung__name")
     def ozg_name(self, obj):
         return obj.ozg_leistung.name
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    """Background jobs are written by the application only (monitoring.jobs); here operations can see what ran, what
+    failed and why, and delete old records."""
+
+    list_display = ["title", "kind", "state", "owner", "done", "total", "created_at", "finished_at"]
+    list_filter = ["kind", "state"]
+    list_select_related = ["owner"]
+    search_fields = ["title", "owner__username", "message"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

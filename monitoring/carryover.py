@@ -5,18 +5,23 @@ or remaining) parent; an entry that several old ones were merged into takes the 
 carried row points to its source and awaits confirmation. Withdrawn entries are listed for review, not carried.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from leika.crosswalk import Change
+from leika.dbstats import analyze
 from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
 from leika.versions import sources_in, version_chain
 from ozg.models import MaturityScale
 
+from .access import it_office_organisations
 from .choices import Status
-from .models import Assessment, Organisation, SurveyRound
+from .jobs import Finished
+from .models import Assessment, Organisation, SurveyRound, german_count
 
 # "Most advanced" for merges: a digital offer beats a running project beats a PDF form beats a decision that
 # nothing can be optimised beats analog beats not reported; ties go to the higher maturity level.
@@ -38,6 +43,7 @@ CARRIED_FIELDS = (
     "it_project_id",
     "justification",
 )
+CARRY_BATCH = 2000
 REPORT_CLASSES = (
     Change.UNVERAENDERT,
     Change.UMBENANNT,
@@ -54,15 +60,15 @@ def _most_advanced(candidates: list[Assessment]) -> Assessment:
     )
 
 
-@transaction.atomic
-def open_round(
+def round_to_open(
     organisation: Organisation,
     year: int,
     catalogue_version: CatalogueVersion,
     maturity_scale: MaturityScale | None = None,
     deadline=None,
-) -> SurveyRound:
-    """Create the round and carry the latest earlier round's assessments into it."""
+) -> tuple[SurveyRound, SurveyRound | None, list[CatalogueVersion]]:
+    """The new round, checked but not saved, the round it would carry over from and the catalogue versions between
+    them; ValidationError in German."""
     previous = organisation.rounds.filter(year__lt=year).order_by("-year").select_related("catalogue_version").first()
     scale = maturity_scale or (previous.maturity_scale if previous else organisation.maturity_scale)
     if scale is None:
@@ -78,6 +84,25 @@ def open_round(
         deadline=deadline,
     )
     new_round.full_clean()
+    return new_round, previous, chain
+
+
+@transaction.atomic
+def open_round(
+    organisation: Organisation,
+    year: int,
+    catalogue_version: CatalogueVersion,
+    maturity_scale: MaturityScale | None = None,
+    deadline=None,
+    *,
+    progress=None,
+    analyze_after: bool = True,
+) -> SurveyRound:
+    """Create the round and carry the latest earlier round's assessments into it.
+
+    `progress(done, total)` hears of the rows written; `analyze_after=False` leaves the statistics to a caller that
+    opens many rounds in a row (generate_scale)."""
+    new_round, previous, chain = round_to_open(organisation, year, catalogue_version, maturity_scale, deadline)
     try:
         with transaction.atomic():
             new_round.save()
@@ -86,11 +111,13 @@ def open_round(
         new_round.validate_constraints()
         raise
     if previous is not None:
-        _carry(previous, new_round, chain)
+        _carry(previous, new_round, chain, progress)
+        if analyze_after:
+            analyze(Assessment)
     return new_round
 
 
-def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueVersion]) -> None:
+def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueVersion], progress=None) -> None:
     current = {a.leika_entry_id: a for a in previous.assessments.select_related("maturity_level")}
     # Follow the catalogue version by version: after each step `current` holds, per entry of that version,
     # the assessment of the previous round whose values it takes.
@@ -109,7 +136,46 @@ def _carry(previous: SurveyRound, new_round: SurveyRound, chain: list[CatalogueV
             setattr(row, name, getattr(source, name))
         row.maturity_level_id = source.maturity_level_id if same_scale else None
         rows.append(row)
-    Assessment.objects.bulk_create(rows, batch_size=2000)
+    if progress is not None:
+        progress(0, len(rows))
+    for start in range(0, len(rows), CARRY_BATCH):
+        Assessment.objects.bulk_create(rows[start : start + CARRY_BATCH])
+        if progress is not None:
+            progress(min(start + CARRY_BATCH, len(rows)), len(rows))
+
+
+def open_round_job(job, progress) -> Finished:
+    """The background job of opening a round with carry-over (monitoring.jobs), checked again as its owner."""
+    params = job.params
+    organisation = it_office_organisations(job.owner).filter(pk=params["organisation"]).first()
+    if organisation is None:
+        raise PermissionDenied("Nur die IT-Steuerung der Organisation eröffnet ihre Erhebungsrunden.")
+    new_round = open_round(
+        organisation,
+        params["year"],
+        CatalogueVersion.objects.get(pk=params["catalogue_version"]),
+        MaturityScale.objects.get(pk=params["maturity_scale"]) if params.get("maturity_scale") else None,
+        datetime.date.fromisoformat(params["deadline"]) if params.get("deadline") else None,
+        progress=progress,
+    )
+    carried = new_round.assessments.count()
+    return Finished(
+        f"Die Erhebungsrunde {new_round} ist eröffnet; {german_count(carried)} Bewertungen wurden aus der vorigen "
+        "Runde übernommen und warten auf Bestätigung.",
+        result_url=reverse("carry_over", args=[new_round.pk]),
+        result_label="Zum Bericht über die Übernahme",
+    )
+
+
+def open_round_params(data: dict) -> dict:
+    """The open-round form's cleaned data as a job keeps it."""
+    return {
+        "organisation": data["organisation"].pk,
+        "year": data["year"],
+        "catalogue_version": data["catalogue_version"].pk,
+        "maturity_scale": data["maturity_scale"].pk if data.get("maturity_scale") else None,
+        "deadline": data["deadline"].isoformat() if data.get("deadline") else "",
+    }
 
 
 @dataclass

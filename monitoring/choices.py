@@ -81,3 +81,30 @@ class ResponsibleKind(models.TextChoices):
     LAND = "land", "Land"
     BUND = "bund", "Bund"
     NICHT_ZUSTAENDIG = "nicht_zustaendig", "nicht zuständig"
+
+
+class JobKind(models.TextChoices):
+    """Long work that runs in the background with a job record (monitoring.jobs)."""
+
+    IMPORT = "import", "Import"
+    OPEN_ROUND = "open_round", "Erhebungsrunde eröffnen"
+    SHEET = "sheet", "Tabelle übernehmen"
+    EXPORT = "export", "Export"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "wartet"
+    RUNNING = "running", "läuft"
+    DONE = "done", "fertig"
+    FAILED = "failed", "fehlgeschlagen"
+    # The worker died or hit an unexpected error: nothing was saved, the input is kept, the job can be started again.
+    INTERRUPTED = "interrupted", "unterbrochen"
+
+
+JOB_STATE_BADGE_VARIANT = {
+    JobState.QUEUED: "",
+    JobState.RUNNING: "info",
+    JobState.DONE: "success",
+    JobState.FAILED: "danger",
+    JobState.INTERRUPTED: "danger",
+}

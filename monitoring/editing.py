@@ -8,7 +8,7 @@ was drawn) or on the moment they drew a list (`seen_at`, for "all rows matching 
 changed a row since, nothing is written and `EditConflict` says who changed what, so that nothing is lost silently.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +29,8 @@ EDITABLE_FIELDS = (
     "it_project",
     "justification",
 )
+# Rows written per statement (and per progress step).
+WRITE_BATCH = 500
 ROW_RELATIONS = (
     "round__organisation",
     "round__catalogue_version",
@@ -226,13 +228,15 @@ def apply_changes(
     source: str = ChangeSource.PAGE,
     comment: str = "",
     confirmation: str = "set",
+    progress: Callable[[int, int], None] | None = None,
 ) -> EditResult:
     """Set `values` (the same for every row) and `per_row` values, check, write, record; all or nothing.
 
     Without `versions` or `seen_at` no conflict check is made (imports confirmed by the IT office, the admin).
     `confirmation`: "set" (saving a row confirms it for the round; a row saved unchanged is recorded as confirmed),
     "keep", or "clear" (values proposed by someone else await the department's confirmation). With "keep" and
-    "clear", rows whose values do not change are left alone.
+    "clear", rows whose values do not change are left alone. `progress(done, total)` hears of the rows written
+    (a background job's progress bar).
     """
     if confirmation not in ("set", "keep", "clear"):
         raise ValueError(f"confirmation: {confirmation!r}")
@@ -280,9 +284,12 @@ def apply_changes(
             )
         written = set(values) | {name for row in per_row.values() for name in row}
         meta = ["version", "updated_at"] + (["confirmed_by", "confirmed_at"] if confirmation != "keep" else [])
-        if written_rows:
-            Assessment.objects.bulk_update(written_rows, [*sorted(written), "justification", *meta], batch_size=1000)
-            AssessmentChange.objects.bulk_create(history, batch_size=1000)
+        columns = [*sorted(written), "justification", *meta]
+        for start in range(0, len(written_rows), WRITE_BATCH):
+            Assessment.objects.bulk_update(written_rows[start : start + WRITE_BATCH], columns)
+            AssessmentChange.objects.bulk_create(history[start : start + WRITE_BATCH])
+            if progress is not None:
+                progress(min(start + WRITE_BATCH, len(written_rows)), len(written_rows))
     return EditResult(rows, sum(bool(change.fields) for change in history))
 
 

@@ -15,9 +15,12 @@ from django.urls import reverse
 
 from leika.importing import FileSource
 from leika.models import CatalogueVersion
+from leika.tabular import ImportFailed
 from ozg.importing import import_leika_with_ozg, import_ozg
 
 from .access import it_office_organisations, may_maintain_catalogues
+from .jobs import Finished, JobRefused
+from .models import german_count
 from .online_services import apply_online_services, plan_online_services
 
 LEIKA, OZG, ONLINE = "leika", "ozg", "online"
@@ -59,6 +62,35 @@ def discard_job(job: dict) -> None:
     for key in ("path", "mapping_path"):
         if job.get(key):
             Path(job[key]).unlink(missing_ok=True)
+
+
+def import_title(job: dict) -> str:
+    label = dict(KINDS)[job["kind"]].split(" (")[0]
+    return f"Import: {label} aus „{job['filename']}“"
+
+
+def import_job(background_job, progress) -> Finished:
+    """The background job of confirming an import (monitoring.jobs): the upload kept since the preview, imported for
+    real with the roles its owner has now. Its steps are reading and writing the file, then the statistics."""
+    progress(0, 1)
+    try:
+        outcome = run_import(background_job.params, background_job.owner, dry_run=False)
+    except ImportFailed as failure:
+        raise JobRefused(
+            "Die Datei kann nicht importiert werden; es wurde nichts geschrieben.", [str(e) for e in failure.errors]
+        ) from None
+    progress(1, 1)
+    return Finished(
+        f"Übernommen: {outcome.title}.",
+        lines=[*outcome.notes, *(f"{label}: {german_count(count)}" for label, count in outcome.lines)],
+        result_url=outcome.target_url or reverse("overview"),
+        result_label="Zum Ergebnis des Imports" if outcome.target_url else "Zur Übersicht",
+    )
+
+
+def discard_import_job(background_job) -> None:
+    """The uploaded files, once the job is done or refused; an interrupted job keeps them to start again."""
+    discard_job(background_job.params)
 
 
 def allowed_kinds(user) -> list[str]:

@@ -20,6 +20,8 @@ from ozg.models import EfaOffer, MaturityLevel, MaturityScale, OzgLeistung
 from .choices import (
     Channel,
     DepartmentRoleKind,
+    JobKind,
+    JobState,
     OrganisationKind,
     OrganisationRole,
     PlanState,
@@ -812,3 +814,57 @@ class OzgPlanChange(ChangeRecord):
 
     def __str__(self):
         return f"{self.plan} – {self.get_source_display()} ({self.at:%d.%m.%Y %H:%M})"
+
+
+class BackgroundJob(models.Model):
+    """Long work run by the task worker (monitoring.jobs): who asked for it, how far it is, and what came of it.
+
+    django-tasks records whether a task ran, not how far it got nor what a person should read; this record carries
+    that, and the input (`params`: uploaded files, parameters) until the work is done, so that an interrupted job
+    can be started again.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="background_jobs", verbose_name="Auftraggeber"
+    )
+    # Where set, the organisation's IT office may follow the job too (opening its round, a department's sheet).
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="Organisation"
+    )
+    kind = models.CharField("Art", max_length=20, choices=JobKind.choices)
+    title = models.CharField("Auftrag", max_length=300)
+    state = models.CharField("Stand", max_length=20, choices=JobState.choices, default=JobState.QUEUED)
+    done = models.PositiveIntegerField("erledigt", default=0)
+    total = models.PositiveIntegerField("insgesamt", default=0)
+    unit = models.CharField("Einheit", max_length=40, blank=True)  # what `done` and `total` count ("Zeilen")
+    message = models.TextField("Meldung", blank=True)
+    lines = models.JSONField("Einzelheiten", default=list, blank=True)
+    params = models.JSONField("Eingaben", default=dict, blank=True)
+    result_url = models.CharField("Ergebnis", max_length=500, blank=True)
+    result_label = models.CharField("Ergebnis (Linktext)", max_length=200, blank=True)
+    result_file = models.CharField("Datei", max_length=200, blank=True)  # a name in EXPORT_DIR
+    result_name = models.CharField("Dateiname", max_length=200, blank=True)  # the name the download carries
+    task_result_id = models.CharField("Aufgaben-ID", max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField("Versuche", default=0)
+    created_at = models.DateTimeField("angelegt", auto_now_add=True)
+    updated_at = models.DateTimeField("geändert", auto_now=True)
+    started_at = models.DateTimeField("gestartet", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("letztes Lebenszeichen", null=True, blank=True)
+    finished_at = models.DateTimeField("beendet", null=True, blank=True)
+    expires_at = models.DateTimeField("Datei gelöscht ab", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "Hintergrundauftrag"
+        verbose_name_plural = "Hintergrundaufträge"
+        indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_created")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (JobState.DONE, JobState.FAILED, JobState.INTERRUPTED)
+
+    @property
+    def may_restart(self) -> bool:
+        return self.state == JobState.INTERRUPTED

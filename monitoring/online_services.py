@@ -10,13 +10,14 @@ from urllib.parse import urljoin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from leika.dbstats import analyze
 from leika.importing import FileSource
 from leika.keys import KEY_PATTERN
 from leika.tabular import Column, ImportFailed, RowError, read_table
 
 from .choices import Channel, Status
 from .editing import RowsInvalid, apply_changes
-from .models import Assessment, ChangeSource, Organisation, SurveyRound
+from .models import Assessment, AssessmentChange, ChangeSource, Organisation, SurveyRound
 
 PORTAL_BASE_URL = "https://www.service.wirtschaft.nrw"
 COLUMNS = [
@@ -138,4 +139,5 @@ def apply_online_services(plan: OnlineServicePlan, user=None, source_name: str =
         )
     except RowsInvalid as invalid:
         raise ImportFailed([RowError(None, None, line) for line in invalid.lines()]) from None
+    analyze(Assessment, AssessmentChange)
     return result.changed

@@ -13,16 +13,20 @@ Decisions:
   between preview and apply makes `apply_changes` refuse everything.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
+from leika.dbstats import analyze
 from ozg.choices import EfaKind
 from ozg.models import MaturityLevel
 
+from .access import editable_departments
 from .choices import Channel, Status
-from .editing import ASSESSMENT_HISTORY, shown
-from .models import Assessment, ITProject, SurveyRound
+from .editing import ASSESSMENT_HISTORY, EditConflict, EditResult, apply_changes, shown
+from .jobs import Finished, JobRefused
+from .models import Assessment, AssessmentChange, ChangeSource, ITProject, SurveyRound
 from .roundtrip import (
     Preview,
     SheetColumn,
@@ -35,6 +39,7 @@ from .roundtrip import (
     pick,
     pick_choice,
     restore_text,
+    restore_values,
     safe_file_part,
     url_value,
 )
@@ -232,3 +237,56 @@ def plan_upload(upload, filename: str, department, round_obj) -> Preview:
     """What applying the uploaded sheet would change, without writing anything; raises ImportFailed for a file that
     cannot be read at all (not an .xlsx, missing columns, formulas)."""
     return DepartmentSheetReader(department, round_obj).read(upload, filename)
+
+
+# --- applying a kept preview -----------------------------------------------------------------------------------------
+
+
+def apply_sheet(user, department, round_obj, kept: dict, progress=None) -> EditResult:
+    """Apply exactly what the preview showed (`kept`: IDs, versions, values) through the one write path."""
+    per_row = restore_values(Assessment, kept["rows"])
+    versions = {row["id"]: row["version"] for row in kept["rows"]}
+    # The IDs were checked in the preview; checked again, since department roles may have changed since.
+    if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
+        raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
+    return apply_changes(
+        user,
+        sorted(per_row),
+        per_row=per_row,
+        versions=versions,
+        source=ChangeSource.SHEET,
+        comment=f"Excel-Tabelle „{kept['filename']}“",
+        progress=progress,
+    )
+
+
+def applied_message(filename: str, department, round_obj, count: int) -> str:
+    return (
+        f"Aus der Tabelle „{filename}“ übernommen: {count} Leistung{'' if count == 1 else 'en'} "
+        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert."
+    )
+
+
+def sheet_job(job, progress) -> Finished:
+    """The background job of applying a large sheet (monitoring.jobs), with the roles its owner has now."""
+    kept = job.params
+    department = editable_departments(job.owner).select_related("organisation").filter(pk=kept["department"]).first()
+    if department is None:
+        raise PermissionDenied("Sie dürfen die Leistungen dieser Organisationseinheit nicht bearbeiten.")
+    round_obj = SurveyRound.objects.get(pk=kept["round"], organisation=department.organisation_id)
+    try:
+        result = apply_sheet(job.owner, department, round_obj, kept, progress)
+    except EditConflict as conflict:
+        count = len(conflict.conflicts)
+        rows = "1 Leistung wurde" if count == 1 else f"{count} Leistungen wurden"
+        raise JobRefused(
+            f"Es wurde nichts gespeichert: {rows} nach der Vorschau von anderen geändert. Laden Sie die Tabelle neu "
+            "herunter, tragen Sie Ihre Änderungen ein und laden Sie sie erneut hoch.",
+            [f"{c.row.row_label}: {line}" for c in conflict.conflicts for line in c.lines()],
+        ) from None
+    analyze(Assessment, AssessmentChange)
+    return Finished(
+        applied_message(kept["filename"], department, round_obj, result.changed),
+        result_url=reverse("department_sheet", args=[department.pk]),
+        result_label="Zurück zur Tabelle der Einheit",
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import catalogues, dashboard, imports, overview, ozg, questions, rounds, sheets, workspace
+from .views import catalogues, dashboard, imports, jobs, overview, ozg, questions, rounds, sheets, workspace
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -61,6 +61,10 @@ urlpatterns = [
     path("ozg/<int:pk>/<int:ozg_id>/", ozg.ozg_plan_detail, name="ozg_plan_detail"),
     path("ozg/<int:pk>/<int:ozg_id>/zeile/", ozg.ozg_plan_row, name="ozg_plan_row"),
     path("ozg/<int:pk>/<int:ozg_id>/zeile/bearbeiten/", ozg.ozg_plan_row_edit, name="ozg_plan_row_edit"),
+    path("auftraege/", jobs.job_list, name="job_list"),
+    path("auftraege/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("auftraege/<int:pk>/neu-starten/", jobs.job_restart, name="job_restart"),
+    path("auftraege/<int:pk>/datei/", jobs.job_file, name="job_file"),
     path("rueckfragen/", questions.questions, name="questions"),
     path("rueckfragen.xlsx", questions.questions_xlsx, name="questions_xlsx"),
     path("rueckfragen.csv", questions.questions_csv, name="questions_csv"),

@@ -7,6 +7,7 @@ from difflib import SequenceMatcher
 from django.db import transaction
 from django.utils import timezone
 
+from leika.dbstats import analyze
 from leika.importing import FileSource, LeikaImportResult, import_leika
 from leika.models import CatalogueVersion, LeikaEntry
 from leika.tabular import Column, ImportFailed, RowError, Table, read_table
@@ -177,6 +178,8 @@ def import_ozg(source: FileSource, *, dry_run: bool = False, withdraw_missing: b
         OzgLeistung.objects.bulk_update(withdrawn, ["withdrawn_on"])
         if dry_run:
             transaction.set_rollback(True)
+    if not dry_run:
+        analyze(OzgLeistung)
     order = {NEW: 0, RENAMED: 1, CHANGED: 2, RESTORED: 3, WITHDRAWN: 4}
     rows.sort(key=lambda change: (not change.name_replaced, order[change.kind], change.ozg_id))
     return OzgImportResult(
@@ -230,6 +233,9 @@ def _link_ozg(version: CatalogueVersion, saved: dict[str, LeikaEntry], table: Ta
 
 def import_leika_with_ozg(source: FileSource, **options) -> LeikaImportResult:
     """The LeiKa import, plus the OZG-ID column where the file has one."""
-    return import_leika(
+    result = import_leika(
         source, extra_columns=(OZG_ID_COLUMN,), check_extra=_check_ozg_ids, after_write=_link_ozg, **options
     )
+    if result.written and result.extra.get("ozg_links"):
+        analyze(OzgLeistung.leika_entries.through)
+    return result

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 
 from monitoring.models import Assessment, AssessmentChange, Question
 
@@ -84,3 +85,21 @@ def xlsx_upload(client, url: str, workbook, name: str):
 def sheet_line(sheet, column: int, value) -> int:
     """The row number of the sheet's row whose `column` holds `value`."""
     return next(row for row in range(2, sheet.max_row + 1) if sheet.cell(row, column).value == value)
+
+
+# --- background jobs -----------------------------------------------------------------------------------------------
+
+
+def running_jobs():
+    """Inside it, a queued background job runs when its request's transaction would commit. A test runs in a
+    transaction that never commits, so jobs (queued on commit) would never start; the test settings' immediate task
+    backend then runs each one at once, as a worker would right after the request."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
+def job_page(client, response) -> str:
+    """The job page a request was sent to, as text."""
+    assert response.status_code == 302 and "/auftraege/" in response["Location"], response
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page.content.decode()

@@ -13,11 +13,12 @@ from django.urls import reverse
 
 from leika.crosswalk import Change
 from leika.models import CatalogueChange, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, OrganisationRole, Status
+from monitoring.choices import DepartmentRoleKind, JobKind, OrganisationRole, Status
 from monitoring.editing import apply_changes
 from monitoring.models import (
     Assessment,
     AssessmentChange,
+    BackgroundJob,
     Department,
     DepartmentRole,
     ITProject,
@@ -102,6 +103,7 @@ def data(admin_user):
     apply_changes(admin_user, [open_assessments[1]], {"status": Status.PDF}, comment="Formular online")
     Question.objects.create(assessment=open_assessments[1], text="Gibt es schon ein Formular?", asked_by=admin_user)
     TablePreference.objects.create(user=admin_user, table="meine_leistungen", columns=["key", "name"])
+    BackgroundJob.objects.create(owner=admin_user, kind=JobKind.EXPORT, title="Export: Meine Leistungen (XLSX)")
 
     return {
         "version": version,
@@ -134,8 +136,8 @@ def test_every_admin_changelist_and_add_page_opens_for_a_superuser(admin_client,
         changelist = admin_client.get(admin_url(model, "changelist"))
         assert changelist.status_code == 200, model
         add = admin_client.get(admin_url(model, "add"))
-        # The change history is written by the application only.
-        assert add.status_code == (403 if model in (AssessmentChange, OzgPlanChange) else 200), model
+        # The change history and the background jobs are written by the application only.
+        assert add.status_code == (403 if model in (AssessmentChange, OzgPlanChange, BackgroundJob) else 200), model
 
 
 def test_every_admin_change_page_opens_for_a_superuser(admin_client, data):

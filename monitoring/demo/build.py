@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leika.catalogue import create_version
+from leika.dbstats import analyze, models_of
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg import reference
@@ -105,6 +106,7 @@ def build_demo(log=print) -> None:
         KreisDemo(ozg_by_id, real, log).build()
         _build_stadt_aachen(ozg_by_id, log)
         _build_superuser(log)
+        analyze(*models_of("leika", "ozg", "monitoring"))
 
 
 # --- OZG catalogue ----------------------------------------------------------------------------------------------
@@ -540,7 +542,7 @@ class KreisDemo:
             self._write_assessments(round_obj, services, entries, levels, projects, efa, confirmed=confirmed)
             SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=True)
         # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
-        open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline())
+        open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline(), analyze_after=False)
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
 
     def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:

@@ -8,21 +8,29 @@ memory stays flat however many rows there are.
 
 import dataclasses
 import datetime
+import secrets
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import resolve
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from leika.crosswalk import Change
 from ozg.models import OzgLeistung
 
+from .. import jobs
 from ..access import readable_assessments, readable_questions, visible_organisation_or_404
+from ..choices import JobKind
 from ..editing import shown_value
 from ..filtersets import AssessmentFilterSet, CrosswalkFilterSet, PlanFilterSet, QuestionFilterSet
 from ..models import OzgPlan
@@ -67,6 +75,8 @@ class ListExport:
     file_stem: str
     datetime_headings: Sequence[str] = ()
     cutoff: datetime.datetime = dataclasses.field(default_factory=timezone.now)
+    # The number of rows (one COUNT): above EXPORT_JOB_ROWS the file is built in the background.
+    count: Callable[[], int] | None = None
 
     def method_lines(self, count: int) -> list[tuple[str, str]]:
         return [*self.method(count), ("Stichtag", cutoff_text(self.cutoff)), ("Anzahl Zeilen", str(count))]
@@ -76,8 +86,18 @@ class ListExport:
         return [heading for heading, _ in self.columns]
 
     def xlsx(self) -> FileResponse:
+        return FileResponse(
+            self.workbook(), as_attachment=True, filename=f"{self.file_stem}.xlsx", content_type=XLSX_CONTENT_TYPE
+        )
+
+    def csv(self) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(csv_lines(self.header, self.rows), content_type=CSV_CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition_header(True, f"{self.file_stem}.csv")
+        return response
+
+    def workbook(self):
         header = self.header
-        workbook = list_workbook(
+        return list_workbook(
             header,
             self.rows,
             sheet_title=self.sheet_title,
@@ -86,22 +106,42 @@ class ListExport:
             datetime_columns=tuple(header.index(heading) for heading in self.datetime_headings),
             method=self.method_lines,
         )
-        return FileResponse(
-            workbook, as_attachment=True, filename=f"{self.file_stem}.xlsx", content_type=XLSX_CONTENT_TYPE
-        )
 
-    def csv(self) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(csv_lines(self.header, self.rows), content_type=CSV_CONTENT_TYPE)
-        response["Content-Disposition"] = content_disposition_header(True, f"{self.file_stem}.csv")
-        return response
+    def write(self, path: Path, kind: str) -> None:
+        """The file into `path`, as the direct download would send it."""
+        with path.open("wb") as target:
+            if kind == "xlsx":
+                with self.workbook() as workbook:
+                    shutil.copyfileobj(workbook, target)
+            else:
+                for chunk in csv_lines(self.header, self.rows):
+                    target.write(chunk)
 
 
 def list_file(build: Callable[..., ListExport], request, kind: str, **arguments):
-    """The list that `build(request, **arguments)` describes as .xlsx or .csv, or a 400 naming the invalid filter."""
+    """The list that `build(request, **arguments)` describes as .xlsx or .csv, or a 400 naming the invalid filter.
+
+    A list of more than EXPORT_JOB_ROWS rows is built in the background into EXPORT_DIR, for the person who asked
+    only, and the answer is the job's page; the file is kept for EXPORT_KEEP_HOURS.
+    """
     try:
         export = build(request, **arguments)
     except FilterInvalid as invalid:
         return invalid.response()
+    count = export.count() if export.count is not None else 0
+    if count > settings.EXPORT_JOB_ROWS:
+        jobs.delete_expired_files()
+        referer = request.headers.get("Referer", "")
+        list_url = referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else ""
+        job = jobs.start(
+            request.user,
+            JobKind.EXPORT,
+            f"Export: {export.title} ({kind.upper()})",
+            {"path": request.path_info, "query": request.GET.urlencode(), "list_url": list_url},
+            total=count,
+            unit="Zeilen",
+        )
+        return redirect("job_detail", job.pk)
     return export.xlsx() if kind == "xlsx" else export.csv()
 
 
@@ -114,9 +154,58 @@ def file_views(build: Callable[..., ListExport]):
         def view(request, **arguments):
             return list_file(build, request, kind, **arguments)
 
+        # A background export finds its list again from the address it was asked for (export_job).
+        view.list_export = (build, kind)
         return view
 
     return view_for("xlsx"), view_for("csv")
+
+
+@dataclass
+class ExportRequest:
+    """What a list's `build` reads of a request, for a background export: the filter and the person."""
+
+    GET: QueryDict
+    user: object
+
+
+def counted(rows: Iterable[Sequence], progress, total: int, every: int = CHUNK_SIZE):
+    done = 0
+    for row in rows:
+        yield row
+        done += 1
+        if done % every == 0:
+            progress(done, max(total, done))
+    progress(done, max(total, done))
+
+
+def export_job(job, progress) -> jobs.Finished:
+    """The background job of a large export (monitoring.jobs): the list built again from the address and filter it
+    was asked with, with the rows its owner may read now, written into EXPORT_DIR under a random name."""
+    params = job.params
+    match = resolve(params["path"])
+    build, kind = match.func.list_export
+    try:
+        export = build(ExportRequest(QueryDict(params["query"]), job.owner), **match.kwargs)
+    except FilterInvalid as invalid:
+        raise jobs.JobRefused(str(invalid)) from None
+    total = export.count() if export.count is not None else 0
+    progress(0, total)
+    export = dataclasses.replace(export, rows=counted(export.rows, progress, total))
+    name = f"{secrets.token_hex(16)}.{kind}"
+    path = jobs.export_dir() / name
+    try:
+        export.write(path, kind)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return jobs.Finished(
+        "Die Datei ist fertig.",
+        result_url=params.get("list_url", ""),
+        result_label="Zurück zur Liste",
+        result_file=name,
+        result_name=f"{export.file_stem}.{kind}",
+    )
 
 
 def valid(filterset):
@@ -270,6 +359,7 @@ def my_services_export(request) -> ListExport:
         method=method,
         file_stem=f"leistungen-{chosen.year if chosen else 'offene-runden'}",
         datetime_headings=("bestätigt am", "geändert am"),
+        count=filterset.qs.count,
     )
 
 
@@ -336,6 +426,7 @@ def crosswalk_export(request, version) -> ListExport:
         rows=rows(),
         method=method,
         file_stem="-".join(stem),
+        count=filterset.qs.count,
     )
 
 
@@ -436,6 +527,7 @@ def questions_export(request) -> ListExport:
         method=method,
         file_stem=f"rueckfragen-{'alle' if filterset.include_answered else 'offen'}",
         datetime_headings=("gestellt am", "beantwortet am"),
+        count=filterset.qs.count,
     )
 
 
@@ -557,4 +649,5 @@ def plan_export(request, pk) -> ListExport:
         method=method,
         file_stem=f"ozg-planung-{slugify(organisation.name)}",
         datetime_headings=("geändert am",),
+        count=filterset.qs.count,
     )

@@ -3,7 +3,6 @@
 import secrets
 from pathlib import Path
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -12,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from leika.tabular import ImportFailed
 
-from ..access import may_import
+from .. import jobs
+from ..access import it_office_organisations, may_import
+from ..choices import JobKind
 from ..forms import ImportForm
-from ..imports import LEIKA, OZG, discard_job, run_import, store_upload
+from ..imports import LEIKA, OZG, discard_job, import_title, run_import, store_upload
 
 SESSION_KEY = "imports"
 SHOWN_ERRORS = 20
@@ -66,13 +67,14 @@ def import_confirm(request, token):
     request.session.modified = True
     if job is None or not Path(job["path"]).is_file():
         raise Http404("Diese Vorschau ist abgelaufen; bitte die Datei erneut hochladen.")
-    try:
-        outcome = run_import(job, request.user, dry_run=False)
-    except ImportFailed as failure:
-        return render(
-            request, "monitoring/import_preview.html", {"job": job, "failed": True, **_errors_context(failure)}
-        )
-    finally:
-        discard_job(job)
-    messages.success(request, f"Übernommen: {outcome.title}. " + " ".join(outcome.notes))
-    return redirect(outcome.target_url or "overview")
+    # Written in the background, with its progress; the upload is kept until the job is done.
+    background_job = jobs.start(
+        request.user,
+        JobKind.IMPORT,
+        import_title(job),
+        job,
+        organisation=it_office_organisations(request.user).filter(pk=job.get("organisation")).first(),
+        total=1,
+        unit="Schritt",
+    )
+    return redirect("job_detail", background_job.pk)

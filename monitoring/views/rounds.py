@@ -12,13 +12,15 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from .. import jobs
 from ..access import (
     is_it_office,
     it_office_organisations,
     readable_departments,
     visible_organisations,
 )
-from ..carryover import open_round
+from ..carryover import open_round, open_round_params, round_to_open
+from ..choices import JobKind
 from ..forms import DeadlineForm, OpenRoundForm
 from ..links import assessment_url
 from ..models import Assessment, AssessmentChange, Organisation, SurveyRound
@@ -68,6 +70,19 @@ def rounds(request):
         form = OpenRoundForm(request.POST, organisations=managed)
         if form.is_valid():
             try:
+                new_round, previous, _ = round_to_open(**form.cleaned_data)
+                if previous is not None:
+                    # Carrying a round over writes a row per service: in the background, with its progress.
+                    job = jobs.start(
+                        user,
+                        JobKind.OPEN_ROUND,
+                        f"Erhebungsrunde {new_round} eröffnen",
+                        open_round_params(form.cleaned_data),
+                        organisation=new_round.organisation,
+                        total=previous.assessments.count(),
+                        unit="Bewertungen",
+                    )
+                    return redirect("job_detail", job.pk)
                 new_round = open_round(**form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)

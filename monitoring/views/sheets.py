@@ -1,5 +1,6 @@
 """The department's Excel sheet in the browser: download, upload with a preview of changes and errors, apply."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,14 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import jobs
 from ..access import editable_departments, readable_departments
-from ..editing import EditRefused, apply_changes
+from ..choices import JobKind
+from ..editing import EditRefused
 from ..forms import SheetUploadForm
 from ..links import my_services_url
-from ..models import Assessment, ChangeSource, Department, SurveyRound
-from ..roundtrip import restore_values
+from ..models import Department, SurveyRound
 from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
-from ..sheets import SESSION_KEY, build_workbook, file_name, plan_upload, sheet_rows
+from ..sheets import SESSION_KEY, applied_message, apply_sheet, build_workbook, file_name, plan_upload
 
 # --- who may use which sheet ---------------------------------------------------------------------------------------
 
@@ -125,27 +127,22 @@ def department_sheet_upload(request, pk, round_pk):
 def department_sheet_apply(request, pk, round_pk, token):
     department = department_or_404(request.user, pk)
     round_obj = open_round_or_refuse(department, round_pk)
-    job = kept_preview(request, SESSION_KEY, token, _scope(department, round_obj))
-    per_row = restore_values(Assessment, job["rows"])
-    versions = {r["id"]: r["version"] for r in job["rows"]}
-    # The IDs were checked in the preview; checked again, since department roles may have changed since.
-    if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
-        raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
-    try:
-        result = apply_changes(
+    kept = kept_preview(request, SESSION_KEY, token, _scope(department, round_obj))
+    if len(kept["rows"]) > settings.SHEET_JOB_ROWS:
+        # A large sheet is written in the background, with its progress; a small one at once, as before.
+        job = jobs.start(
             request.user,
-            sorted(per_row),
-            per_row=per_row,
-            versions=versions,
-            source=ChangeSource.SHEET,
-            comment=f"Excel-Tabelle „{job['filename']}“",
+            JobKind.SHEET,
+            f"Tabelle „{kept['filename']}“ übernehmen ({department.code}, Erhebungsrunde {round_obj.year})",
+            kept,
+            organisation=department.organisation,
+            total=len(kept["rows"]),
+            unit="Zeilen",
         )
+        return redirect("job_detail", job.pk)
+    try:
+        result = apply_sheet(request.user, department, round_obj, kept)
     except EditRefused as refused:
-        return refused_page(request, _sheet_context(department, round_obj), job["filename"], refused)
-    count = result.changed
-    messages.success(
-        request,
-        f"Aus der Tabelle „{job['filename']}“ übernommen: {count} Leistung{'' if count == 1 else 'en'} "
-        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert.",
-    )
+        return refused_page(request, _sheet_context(department, round_obj), kept["filename"], refused)
+    messages.success(request, applied_message(kept["filename"], department, round_obj, result.changed))
     return redirect("department_sheet", pk=department.pk)

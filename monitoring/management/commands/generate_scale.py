@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from leika.catalogue import create_version
+from leika.dbstats import analyze, models_of
 from leika.keys import LeikaKey
 from leika.models import CatalogueVersion, LeikaEntry
 from monitoring.carryover import open_round
@@ -178,6 +179,7 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 counts = Generator(organisations, entries, rounds, options["seed"]).run()
+                analyze(*models_of("leika", "ozg", "monitoring"))
         except ValidationError as error:
             raise CommandError("Erzeugen fehlgeschlagen: " + "; ".join(error.messages)) from None
         self.stdout.write(
@@ -261,7 +263,7 @@ class Generator:
                 )
                 entries = list(version.entries.order_by("key"))
             else:
-                round_obj = open_round(org, year, version, self.scale)
+                round_obj = open_round(org, year, version, self.scale, analyze_after=False)
                 covered = round_obj.assessments.values("leika_entry_id")
                 entries = list(version.entries.exclude(pk__in=covered).order_by("key"))
             Assessment.objects.bulk_create(
