@@ -9,9 +9,9 @@ settings (DEBUG off, plain HTTP on loopback):
   PostgreSQL, the cache in Redis (REDIS_URL, database 7, emptied first), the task queue (the database backend) and
   the directory of uploads and exports (DJANGO_DATA_DIR, a temporary directory both are given);
 - one task worker (`manage.py db_worker`) for exports and other background work;
-- HAProxy in front of both (round robin by least connections, health check on /healthz every 500 ms, at most as many
-  requests per server as it has workers, the rest queued in HAProxy; a request whose connection fails is sent to the
-  other server, a request that reached a server is never repeated).
+- HAProxy in front of both (least connections, health check on /healthz every second, a server marked down at its
+  first refused connection, at most as many requests per server as it has workers, the rest queued in HAProxy; a
+  request whose connection fails is sent to the other server, a request that reached a server is never repeated).
 Then it runs the load test's simulated users through HAProxy and, halfway through, kills the second server's whole
 process group with SIGKILL (no graceful shutdown). Afterwards it reports the figures per request, the requests each
 server answered (from their access logs), and looks up every acknowledged edit in the database.
@@ -28,7 +28,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from contextlib import ExitStack, contextmanager
@@ -58,18 +57,23 @@ BIN = Path(sys.executable).parent
 
 def haproxy_config(port: int, servers: list[int], per_server: int) -> str:
     backends = "\n".join(
-        f"    server app{number} 127.0.0.1:{server} check inter 500ms fall 2 rise 2 maxconn {per_server}"
+        f"    server app{number} 127.0.0.1:{server} maxconn {per_server}"
         for number, server in enumerate(servers, start=1)
     )
     return f"""global
     maxconn 2000
+    log stdout format raw local0 info
 
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 2s
     timeout client 180s
     timeout server 180s
     timeout queue 120s
+    # A health check waits as long as a busy worker may take to answer /healthz; a dead server refuses at once.
+    timeout check 5s
     # Only a request that never reached a server is sent again (to the other one): an edit that reached the killed
     # server may have been written, and repeating it would be a second write nobody sent.
     retries 3
@@ -85,6 +89,9 @@ backend app
     balance leastconn
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
+    # A refused connection marks the server down at once (not only after the next health checks): otherwise "least
+    # connections" keeps choosing the dead server, which holds none, for every retry.
+    default-server check inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 {backends}
 """
 
@@ -117,6 +124,18 @@ def answered(log: Path) -> Counter:
             except (ValueError, KeyError):
                 counts["?"] += 1
     return counts
+
+
+def balancer_failures(log: Path) -> list[str]:
+    """HAProxy's log lines (option httplog) of requests it answered with a 5xx or cut off, with its termination
+    state: which server, and whether the client, the server or HAProxy ended the request."""
+    failed = []
+    for line in log.read_text(encoding="utf-8").splitlines():
+        fields = line.split()
+        status = next((f for f in fields[5:8] if f.lstrip("-").isdigit() and len(f.lstrip("-")) <= 3), "")
+        if status.startswith(("5", "-")):
+            failed.append(line)
+    return failed
 
 
 def main() -> int:
@@ -186,7 +205,7 @@ def main() -> int:
                 print(f"--- {name}", *(work / name).read_text(encoding="utf-8").splitlines()[-15:], sep="\n")
             raise
         first_alive, worker_alive = servers[0].poll() is None, worker.poll() is None
-        threading.Event().wait(0.5)  # let the access logs reach their files
+        up.close()  # balancer, worker and servers stopped: their logs are complete
 
         print()
         for number in (1, 2):
@@ -195,6 +214,10 @@ def main() -> int:
             print(
                 f"server {number} ({state}): {sum(counts.values()):,} requests answered, {dict(sorted(counts.items()))}"
             )
+        failures = balancer_failures(work / "haproxy.log")
+        print(f"HAProxy: {len(failures)} requests answered with 5xx or cut off")
+        for line in failures[:12]:
+            print(f"  {line}")
         allowed = 0 if options.no_kill else options.workers_per_server
         return report(
             run,
