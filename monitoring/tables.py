@@ -5,7 +5,7 @@ from functools import cache, cached_property
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import F
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -16,7 +16,7 @@ from django_tables2.rows import BoundRows
 from ozg.models import OzgLeistung, level_name
 
 from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT, PlanState, Status
-from .filtersets import CHANGED_SINCE_LAST_ROUND, open_question_count, with_row_figures
+from .filtersets import CHANGED_SINCE_LAST_ROUND, with_row_figures
 from .links import PLACEHOLDER, address_pattern, assessment_url
 from .models import TablePreference
 from .planning import plan_of
@@ -186,9 +186,10 @@ class MyServicesTable(tables.Table):
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
 
-    # The figures are computed per row by the database: only when the list is sorted by them.
+    # The figures are computed per row by the database: only when the list is sorted by them. The open questions
+    # as one count over a join rather than a subquery per row, which the database would run for every row it sorts.
     def order_open_questions(self, queryset, is_descending):
-        rows = queryset.alias(open_questions=open_question_count())
+        rows = queryset.alias(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
         return rows.order_by(*descending(("open_questions", "pk"), is_descending)), True
 
     def order_changed(self, queryset, is_descending):
@@ -272,12 +273,20 @@ class NarrowPagePaginator(Paginator):
     def count(self):
         return self.counted.count() if self.counted is not None else super().count
 
+    def page_keys(self, keys, low: int, high: int) -> list:
+        """The keys from `low` to `high` of the ordered `keys`. A page in the second half is read from the end, in
+        the reverse order: the database then reads and skips (or sorts) the rows behind it, not the rows before it,
+        so the last page costs what the first does. Exact because every sort of these lists ends with a unique key."""
+        if not keys.query.order_by or low <= self.count - high:
+            return list(keys[low:high])
+        return list(keys.reverse()[self.count - high : self.count - low])[::-1]
+
     def _get_page(self, object_list, number, paginator):
         if isinstance(self.object_list, BoundRows) and isinstance(self.object_list.data, TableQuerysetData):
             ordered = self.object_list.data.data
             narrow = ordered.filter(self.page_filter) if self.page_filter is not None else ordered
             sliced = object_list.data.query  # the page's slice of the ordered queryset
-            keys = list(narrow.values_list("pk", flat=True)[sliced.low_mark : sliced.high_mark])
+            keys = self.page_keys(narrow.values_list("pk", flat=True), sliced.low_mark, sliced.high_mark)
             wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
             found = {row["pk"] if isinstance(row, dict) else row.pk: row for row in wide}
             page = [found[key] for key in keys if key in found]
