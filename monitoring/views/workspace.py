@@ -34,7 +34,7 @@ from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
 from ..http import fragment_next, is_htmx, safe_next
 from ..links import my_services_url
-from ..models import Assessment, ChangeSource, ClosedRoundError, SurveyRound
+from ..models import Assessment, ChangeSource, ClosedRoundError, Department, SurveyRound
 from ..tables import (
     CHOOSABLE_COLUMNS,
     DEFAULT_PAGE_SIZE,
@@ -121,10 +121,9 @@ def services(count: int) -> str:
     return "1 Leistung" if count == 1 else f"{intcomma(count)} Leistungen"
 
 
-def editable_open_rounds(user):
-    return SurveyRound.objects.filter(
-        is_closed=False, organisation__in=editable_departments(user).values("organisation")
-    )
+def editable_open_rounds(scope):
+    departments = Department.objects.filter(pk__in=scope.editable_department_ids)
+    return SurveyRound.objects.filter(is_closed=False, organisation__in=departments.values("organisation"))
 
 
 # --- "Meine Leistungen" ------------------------------------------------------------------------------------------
@@ -164,7 +163,7 @@ def my_services(request):
     bulk_form = None
     if writable:
         bulk_form = BulkEditForm(
-            rounds=editable_open_rounds(user),
+            rounds=editable_open_rounds(scope),
             initial={"filter": filter_query.urlencode(), "seen_at": timezone.now().isoformat()},
         )
     columns_form = ColumnsForm(choices=CHOOSABLE_COLUMNS, initial={"columns": columns})
@@ -359,7 +358,7 @@ def parse_seen_at(value: str) -> datetime | None:
 @require_POST
 def bulk_edit(request):
     user = request.user
-    form = BulkEditForm(request.POST, rounds=editable_open_rounds(user))
+    form = BulkEditForm(request.POST, rounds=editable_open_rounds(scope_of(request)))
     querystring = form.data.get(form.add_prefix("filter"), "")
     back = my_services_url(querystring)
     scope = form.data.get(form.add_prefix("scope"), BulkEditForm.SELECTED)
