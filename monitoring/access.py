@@ -7,7 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 
 from .choices import DepartmentRoleKind, OrganisationRole
-from .models import Assessment, Department, Organisation, OzgPlan, Question
+from .models import Assessment, Department, DepartmentRole, Membership, Organisation, OzgPlan, Question
 
 
 def visible_organisations(user):
@@ -56,16 +56,12 @@ def find_organisation(value: str) -> Organisation | None:
 # --- assessments: who reads and who edits which rows --------------------------------------------------------------
 
 
-def _department_scope(user, prefix: str, roles) -> Q:
-    """Rows of the user's departments with one of `roles`, or of every organisation where the user is IT office."""
-    it_office = Q(
-        **{
-            f"{prefix}organisation__memberships__user": user,
-            f"{prefix}organisation__memberships__role": OrganisationRole.IT_STEUERUNG,
-        }
-    )
-    own = Q(**{f"{prefix}roles__user": user, f"{prefix}roles__role__in": roles})
-    return it_office | own
+def _department_scope(user, roles) -> Q:
+    """Departments where the user has one of `roles`, and every department of an organisation where the user is IT
+    office: two small subqueries, no join that would repeat a department."""
+    it_office = Membership.objects.filter(user=user, role=OrganisationRole.IT_STEUERUNG).values("organisation")
+    own = DepartmentRole.objects.filter(user=user, role__in=roles).values("department")
+    return Q(organisation__in=it_office) | Q(pk__in=own)
 
 
 def readable_departments(user):
@@ -73,9 +69,7 @@ def readable_departments(user):
         return Department.objects.none()
     if user.is_superuser:
         return Department.objects.all()
-    return Department.objects.filter(
-        pk__in=Department.objects.filter(_department_scope(user, "", DepartmentRoleKind.values)).values("pk")
-    )
+    return Department.objects.filter(_department_scope(user, DepartmentRoleKind.values))
 
 
 def editable_departments(user):
@@ -83,9 +77,7 @@ def editable_departments(user):
         return Department.objects.none()
     if user.is_superuser:
         return Department.objects.all()
-    return Department.objects.filter(
-        pk__in=Department.objects.filter(_department_scope(user, "", [DepartmentRoleKind.BEARBEITUNG])).values("pk")
-    )
+    return Department.objects.filter(_department_scope(user, [DepartmentRoleKind.BEARBEITUNG]))
 
 
 class AccessScope:
