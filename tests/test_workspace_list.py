@@ -221,6 +221,28 @@ def test_the_chosen_columns_are_remembered(client, world):
     assert not TablePreference.objects.filter(user=world.editor).exists()
 
 
+def test_the_users_departments_are_worked_out_once_per_page(client, world):
+    client = login(client, world.it_office)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("my_services"), {"status": [Status.DIGITAL]})
+    assert len([query for query in queries if "monitoring_departmentrole" in query["sql"]]) == 1
+
+
+def test_the_filter_choices_are_built_once_and_follow_every_change(client, world):
+    client = login(client, world.it_office)
+    client.get(reverse("my_services"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("my_services"))
+    # Kept: one small query for the key (levels and Themenfelder), none per filter to list its choices.
+    assert len([query for query in queries if 'FROM "ozg_themenfeld"' in query["sql"]]) == 1
+    assert "Bauen &amp; Wohnen" in response.content.decode()
+    world.other_dep.name = "Amt für Soziales"
+    world.other_dep.save()
+    Themenfeld.objects.filter(name="Bauen & Wohnen").update(name="Bauen und Wohnen")
+    content = client.get(reverse("my_services")).content.decode()
+    assert "A 50 Amt für Soziales" in content and "Bauen und Wohnen" in content
+
+
 ALL_COLUMNS = [
     "name",
     "department",
