@@ -175,12 +175,11 @@ class MyServicesTable(tables.Table):
     class Meta(EditableListMeta):
         empty_text = "Keine Leistungen gefunden."
 
-    def __init__(self, data, *, request, columns, editable_departments, next_url, **kwargs):
+    def __init__(self, data, *, columns, editable_departments, next_url, **kwargs):
         chosen = set(columns)
         exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
         super().__init__(data, exclude=exclude, **kwargs)
-        self.request = request
-        self.shown = {name: True for name in columns}  # for the row template: {% if shown.status %}
+        self.shown = dict.fromkeys(columns, True)  # for the row template: {% if table.shown.status %}
         self.editable_departments = set(editable_departments)
         self.next_url = next_url
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
@@ -199,7 +198,7 @@ class MyServicesTable(tables.Table):
     def is_editable(self, row) -> bool:
         return row["department_id"] in self.editable_departments and not row["round_closed"]
 
-    @property
+    @cached_property
     def page_rows(self) -> list[dict]:
         """The rows of the page (of the whole table if it is not paginated), ready for the row template."""
         return self.plain_rows(self.paginated_rows.data)

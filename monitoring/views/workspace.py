@@ -58,7 +58,6 @@ LIST_ORDER = ("round_id", "leika_entry__key", "pk")
 def make_table(request, rows, next_url: str, columns=None) -> MyServicesTable:
     return MyServicesTable(
         rows,
-        request=request,
         columns=chosen_columns(request.user) if columns is None else columns,
         editable_departments=scope_of(request).editable_department_ids,
         next_url=next_url,
