@@ -174,6 +174,9 @@ class MyServicesTable(tables.Table):
 
     class Meta(EditableListMeta):
         empty_text = "Keine Leistungen gefunden."
+        # No column is sorted until one is chosen (the list's own order is by round and key); said here, so that
+        # django-tables2 does not try every combination of columns to find one that matches the query's order.
+        order_by = ()
 
     def __init__(self, data, *, columns, editable_departments, next_url, **kwargs):
         chosen = set(columns)
