@@ -114,6 +114,8 @@ class LeikaEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["version", "key"], name="leika_entry_key_unique_per_version"),
         ]
+        # Lists sorted by name read a version's entries in that order instead of sorting them all.
+        indexes = [models.Index(fields=["version", "name"], name="leika_entry_name_per_version")]
 
     def __str__(self):
         return f"{self.key} {self.name}"

@@ -1,11 +1,22 @@
 """Who may see which organisation; every view narrows its querysets through here."""
 
+from functools import cached_property
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 
 from .choices import DepartmentRoleKind, OrganisationRole
-from .models import Assessment, BackgroundJob, Department, Organisation, OzgPlan, Question
+from .models import (
+    Assessment,
+    BackgroundJob,
+    Department,
+    DepartmentRole,
+    Membership,
+    Organisation,
+    OzgPlan,
+    Question,
+)
 
 
 def visible_organisations(user):
@@ -54,16 +65,12 @@ def find_organisation(value: str) -> Organisation | None:
 # --- assessments: who reads and who edits which rows --------------------------------------------------------------
 
 
-def _department_scope(user, prefix: str, roles) -> Q:
-    """Rows of the user's departments with one of `roles`, or of every organisation where the user is IT office."""
-    it_office = Q(
-        **{
-            f"{prefix}organisation__memberships__user": user,
-            f"{prefix}organisation__memberships__role": OrganisationRole.IT_STEUERUNG,
-        }
-    )
-    own = Q(**{f"{prefix}roles__user": user, f"{prefix}roles__role__in": roles})
-    return it_office | own
+def _department_scope(user, roles) -> Q:
+    """Departments where the user has one of `roles`, and every department of an organisation where the user is IT
+    office: two small subqueries, no join that would repeat a department."""
+    it_office = Membership.objects.filter(user=user, role=OrganisationRole.IT_STEUERUNG).values("organisation")
+    own = DepartmentRole.objects.filter(user=user, role__in=roles).values("department")
+    return Q(organisation__in=it_office) | Q(pk__in=own)
 
 
 def readable_departments(user):
@@ -71,9 +78,7 @@ def readable_departments(user):
         return Department.objects.none()
     if user.is_superuser:
         return Department.objects.all()
-    return Department.objects.filter(
-        pk__in=Department.objects.filter(_department_scope(user, "", DepartmentRoleKind.values)).values("pk")
-    )
+    return Department.objects.filter(_department_scope(user, DepartmentRoleKind.values))
 
 
 def editable_departments(user):
@@ -81,21 +86,59 @@ def editable_departments(user):
         return Department.objects.none()
     if user.is_superuser:
         return Department.objects.all()
-    return Department.objects.filter(
-        pk__in=Department.objects.filter(_department_scope(user, "", [DepartmentRoleKind.BEARBEITUNG])).values("pk")
-    )
+    return Department.objects.filter(_department_scope(user, [DepartmentRoleKind.BEARBEITUNG]))
+
+
+class AccessScope:
+    """What one user may read and change. Each set of departments is asked for once, when first needed; a view
+    keeps the scope of its request with `scope_of(request)`, so that a page asks once however often it narrows."""
+
+    def __init__(self, user):
+        self.user = user
+
+    @cached_property
+    def departments(self) -> list[tuple[int, str, str, str, bool]]:
+        """(id, code, name, organisation's name, editable) of each department the user reads, in one query, in the
+        order the lists name them."""
+        editable = Q(pk__in=editable_departments(self.user).values("pk"))
+        rows = readable_departments(self.user).annotate(editable=ExpressionWrapper(editable, BooleanField()))
+        return list(
+            rows.order_by("organisation__name", "code").values_list(
+                "pk", "code", "name", "organisation__name", "editable"
+            )
+        )
+
+    @cached_property
+    def readable_department_ids(self) -> list[int]:
+        return [department[0] for department in self.departments]
+
+    @cached_property
+    def editable_department_ids(self) -> list[int]:
+        return [department[0] for department in self.departments if department[4]]
+
+    def readable_assessments(self):
+        # The few department ids go into the query as a list: as a subquery, the database would check it per row.
+        return Assessment.objects.filter(department_id__in=self.readable_department_ids)
+
+    def editable_assessments(self):
+        """Only rows of open rounds: a closed round is read-only for everyone."""
+        return Assessment.objects.filter(department_id__in=self.editable_department_ids, round__is_closed=False)
+
+
+def scope_of(request) -> AccessScope:
+    """The scope of the request's user, worked out once per request."""
+    scope = getattr(request, "_access_scope", None)
+    if scope is None or scope.user is not request.user:
+        scope = request._access_scope = AccessScope(request.user)
+    return scope
 
 
 def readable_assessments(user):
-    # The few department ids go into the query as a list: as a subquery, the database would check it per row.
-    return Assessment.objects.filter(department_id__in=list(readable_departments(user).values_list("pk", flat=True)))
+    return AccessScope(user).readable_assessments()
 
 
 def editable_assessments(user):
-    """Only rows of open rounds: a closed round is read-only for everyone."""
-    return Assessment.objects.filter(
-        department_id__in=list(editable_departments(user).values_list("pk", flat=True)), round__is_closed=False
-    )
+    return AccessScope(user).editable_assessments()
 
 
 def is_it_office(user, organisation) -> bool:

@@ -1,7 +1,11 @@
 """The FilterSets of the filtered lists and the OZG plans: each feeds its page, its .xlsx/.csv export and bulk edits."""
 
+import hashlib
+from functools import cached_property
+
 import django_filters
 from django import forms
+from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -12,9 +16,9 @@ from leika.models import CatalogueVersion
 from leika.versions import crosswalk_rows
 from ozg.models import Lage, MaturityLevel, OzgLeistung, Themenfeld
 
-from .access import readable_departments
+from .access import AccessScope
 from .choices import PlanState, Status
-from .models import Question, SurveyRound
+from .models import Department, Question, SurveyRound
 
 YES_NO = (("ja", "ja"), ("nein", "nein"))
 
@@ -47,11 +51,9 @@ def with_row_figures(queryset):
     return queryset.annotate(open_questions=open_question_count(), changed_since_last_round=CHANGED_SINCE_LAST_ROUND)
 
 
-def readable_rounds(user):
-    """Rounds of the organisations in which the user can read at least one department."""
-    return SurveyRound.objects.filter(
-        organisation__in=readable_departments(user).values("organisation")
-    ).select_related("organisation")
+# The choices of these filters are kept in the cache (see AssessmentFilterSet.keep_choices).
+KEPT_CHOICES = ("reifegrad", "themenfeld", "einheit", "runde")
+CHOICES_KEEP_SECONDS = 24 * 3600
 
 
 def _ozg_links(**conditions):
@@ -75,8 +77,9 @@ class AssessmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Suche", method="search", help_text="Teil der Bezeichnung oder Anfang des Leistungsschlüssels"
     )
+    # A column of the row itself, so no duplicates to remove: DISTINCT would make the database compare whole rows.
     status = django_filters.MultipleChoiceFilter(
-        label="Umsetzungsstatus", choices=Status.choices, widget=forms.CheckboxSelectMultiple
+        label="Umsetzungsstatus", choices=Status.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
     reifegrad = django_filters.ModelChoiceFilter(
         label="Reifegrad",
@@ -108,21 +111,72 @@ class AssessmentFilterSet(django_filters.FilterSet):
         empty_label="alle offenen Runden",
     )
 
-    def __init__(self, data=None, queryset=None, *, user, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user=None, scope: AccessScope | None = None, **kwargs):
+        """`scope`: the user's (`access.scope_of(request)`), else worked out for `user`."""
         # Always bound: an empty query still restricts the list to the open rounds.
         super().__init__(data if data is not None else {}, queryset, **kwargs)
-        rounds = readable_rounds(user)
-        self.filters["runde"].queryset = rounds
-        self.filters["einheit"].queryset = readable_departments(user).select_related("organisation")
-        chosen = self.data.get("runde", "")
-        in_scope = rounds.filter(pk=chosen) if str(chosen).isdigit() else rounds.filter(is_closed=False)
+        self.scope = scope or AccessScope(user)
+        departments = Department.objects.filter(pk__in=self.scope.readable_department_ids)
+        # Rounds of the organisations in which the user can read at least one department.
+        rounds = SurveyRound.objects.filter(organisation__in=departments.values("organisation"))
+        self.rounds = list(
+            rounds.order_by("organisation__name", "year").values_list(
+                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name"
+            )
+        )
+        self.filters["runde"].queryset = rounds.select_related("organisation")
+        self.filters["einheit"].queryset = departments.select_related("organisation")
+        chosen = str(self.data.get("runde", ""))
+        in_scope = [r for r in self.rounds if (str(r[0]) == chosen if chosen.isdigit() else not r[2])]
         self.filters["reifegrad"].queryset = MaturityLevel.objects.filter(
-            scale__in=in_scope.values("maturity_scale")
+            scale__in={r[4] for r in in_scope}
         ).select_related("scale")
 
+    def keep_choices(self):
+        """For a page that shows the filter form: the choices of the filters over records (rounds, departments,
+        levels, Themenfelder) once per set of those records. They are kept under a key made of the records' contents
+        (whatever changes a label, an order or a choice changes the key), so a kept list is never stale and nothing
+        needs to be forgotten when one changes. Rounds and departments are read for the list anyway; levels and
+        Themenfelder cost one small query."""
+        fields = {name: self.form.fields[name] for name in KEPT_CHOICES}
+        catalogue = fields["reifegrad"].queryset.order_by().values_list("pk", "value", "label", "scale__name")
+        catalogue = catalogue.union(
+            Themenfeld.objects.order_by().values_list("pk", Value(0), "name", Value("")), all=True
+        )
+        sources = repr((self.scope.departments, self.rounds, sorted(catalogue)))
+        key = "filter-choices:" + hashlib.sha256(sources.encode()).hexdigest()
+        choices = cache.get(key)
+        if choices is None:
+            choices = {
+                name: [(getattr(value, "value", value), str(label)) for value, label in field.choices]
+                for name, field in fields.items()
+            }
+            cache.set(key, choices, CHOICES_KEEP_SECONDS)
+        # The widgets show the kept choices; a submitted value is still checked against the field's queryset.
+        for name, field in fields.items():
+            field.widget.choices = choices[name]
+
+    @cached_property
+    def open_rounds(self) -> dict[int, int]:
+        """{id: catalogue version} of the open rounds in scope."""
+        return {pk: version for pk, _, is_closed, version, *_ in self.rounds if not is_closed}
+
+    @property
+    def chosen_round(self) -> SurveyRound | None:
+        """The round chosen in the filter; None for none or an invalid one (the list shows the open rounds then)."""
+        self.errors  # noqa: B018 (cleans the form once)
+        return self.form.cleaned_data.get("runde")
+
+    @property
+    def catalogue_versions(self) -> set[int]:
+        """The catalogue versions of the rows listed: the chosen round's, else those of the open rounds."""
+        chosen = self.chosen_round
+        return {chosen.catalogue_version_id} if chosen else set(self.open_rounds.values())
+
     def filter_queryset(self, queryset):
-        if not self.form.cleaned_data.get("runde"):
-            queryset = queryset.filter(round__is_closed=False)
+        if not self.chosen_round:
+            # The open rounds by their ids: a few constants the database plans with, no join to the rounds.
+            queryset = queryset.filter(round__in=list(self.open_rounds))
         return super().filter_queryset(queryset)
 
     def search(self, queryset, name, value):
@@ -131,7 +185,9 @@ class AssessmentFilterSet(django_filters.FilterSet):
         condition = Q(leika_entry__name__icontains=value)
         if key.isdigit():
             condition |= Q(leika_entry__key__startswith=key)
-        return queryset.filter(condition)
+        # True of every row anyway (an entry belongs to its round's catalogue version); it lets the database read the
+        # names of the versions listed only, through their index, instead of every version's.
+        return queryset.filter(condition, leika_entry__version__in=self.catalogue_versions)
 
     def by_ozg(self, queryset, name, value):
         value = value.strip()

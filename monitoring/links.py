@@ -23,3 +23,14 @@ def my_services_url(params: str | Mapping | Iterable[tuple[str, object]] = (), /
 
 def assessment_url(pk: int) -> str:
     return reverse("assessment_detail", args=[pk])
+
+
+# Stands for a row's id in an address reversed once for a whole list (address_pattern): digits, as the converter
+# requires, that appear nowhere else in an address.
+PLACEHOLDER = "2147483647"
+
+
+def address_pattern(name: str) -> str:
+    """The address of URL `name` (whose one argument is a row's id) with PLACEHOLDER where the id goes: a list
+    reverses it once and puts in each row's id, rather than reversing per row."""
+    return reverse(name, args=[PLACEHOLDER])

@@ -1,23 +1,23 @@
 """The tables of the filtered lists (Meine Leistungen, crosswalk, Rückfragen, OZG-Planung): columns, what rows need."""
 
+from functools import cache, cached_property
+
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Prefetch
-from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundRows
 
-from ozg.models import OzgLeistung
+from ozg.models import OzgLeistung, level_name
 
-from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT, PlanState
-from .filtersets import with_row_figures
-from .links import assessment_url
+from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT, PlanState, Status
+from .filtersets import CHANGED_SINCE_LAST_ROUND, with_row_figures
+from .links import PLACEHOLDER, address_pattern, assessment_url
 from .models import TablePreference
 from .planning import plan_of
 
@@ -52,22 +52,53 @@ def remember_columns(user, columns: list[str]) -> None:
     TablePreference.objects.update_or_create(user=user, table=TABLE_NAME, defaults={"columns": list(columns)})
 
 
+# What a row of "Meine Leistungen" shows, read as plain values: no model instances for a page of rows.
+ROW_FIELDS = (
+    "pk",
+    "version",
+    "status",
+    "confirmed_at",
+    "carried_over_from_id",
+    "department_id",
+    "leika_entry_id",
+    "open_questions",
+    "changed_since_last_round",
+)
+ROW_RELATED = {
+    "key": F("leika_entry__key"),
+    "name": F("leika_entry__name"),
+    "department_code": F("department__code"),
+    "department_name": F("department__name"),
+    "level_value": F("maturity_level__value"),
+    "level_label": F("maturity_level__label"),
+    "round_closed": F("round__is_closed"),
+}
+
+
 def table_rows(queryset):
-    """Everything the columns show, in a fixed number of queries however many rows there are."""
-    return (
-        with_row_figures(queryset)
-        .select_related("leika_entry", "department", "maturity_level", "round__organisation")
-        .prefetch_related(
-            Prefetch(
-                "leika_entry__ozg_leistungen",
-                queryset=OzgLeistung.objects.select_related("themenfeld").order_by("ozg_id"),
-            )
-        )
+    """The rows as "Meine Leistungen" shows them, in one query however many there are (their OZG-Leistungen in
+    one more, see ozg_of_entries)."""
+    return with_row_figures(queryset).values(*ROW_FIELDS, **ROW_RELATED)
+
+
+def ozg_of_entries(entry_ids) -> dict[int, list[OzgLeistung]]:
+    """{LeiKa entry id: its OZG-Leistungen in the order of their ids, each with its Themenfeld}, in one query."""
+    leistungen = (
+        OzgLeistung.objects.filter(leika_entries__in=entry_ids)
+        .select_related("themenfeld")
+        .annotate(entry_id=F("leika_entries"))
+        .order_by("ozg_id", "pk")
     )
+    found: dict[int, list[OzgLeistung]] = {}
+    for leistung in leistungen:
+        found.setdefault(leistung.entry_id, []).append(leistung)
+    return found
 
 
-def status_badge(assessment) -> str:
-    variant = STATUS_BADGE_VARIANT.get(assessment.status, "")
+@cache
+def badge_of_status(status: str) -> str:
+    """The badge of a status: a label and a colour (and an icon where KERN has one), built once per status."""
+    variant = STATUS_BADGE_VARIANT.get(status, "")
     icon = (
         format_html('<span class="kern-icon kern-icon--{}" aria-hidden="true"></span>', variant)
         if variant in ("success", "info", "warning", "danger")
@@ -76,16 +107,24 @@ def status_badge(assessment) -> str:
     return format_html(
         '<span class="kern-badge kern-badge--small{} {}">{}<span class="kern-label">{}</span></span>',
         f" kern-badge--{variant}" if variant else "",
-        STATUS_BADGE.get(assessment.status, ""),
+        STATUS_BADGE.get(status, ""),
         icon,
-        assessment.get_status_display(),
+        Status(status).label if status in Status.values else status,
     )
 
 
+def status_badge(assessment) -> str:
+    return badge_of_status(assessment.status)
+
+
 def confirmation_text(assessment) -> str:
-    if assessment.confirmed_at is None:
+    return confirmed_text(assessment.confirmed_at)
+
+
+def confirmed_text(confirmed_at) -> str:
+    if confirmed_at is None:
         return "Nein"
-    return f"Ja, {date_format(timezone.localtime(assessment.confirmed_at), 'd.m.Y')}"
+    return f"Ja, {date_format(timezone.localtime(confirmed_at), 'd.m.Y')}"
 
 
 class EditableListMeta:
@@ -97,11 +136,18 @@ class EditableListMeta:
     per_page_field = "pro_seite"
 
 
+def descending(names, is_descending: bool) -> list[str]:
+    return [f"-{name}" if is_descending else name for name in names]
+
+
 class MyServicesTable(tables.Table):
-    # For monitoring/_list_table.html: the table's id, what its caption counts, the template of one row.
+    """The columns, their order and which of them the user chose; the rows themselves are plain values
+    (`page_rows`) that one template (`rows_template`) renders, on the page as for a single row sent back by htmx."""
+
+    # For monitoring/_list_table.html: the table's id, what its caption counts, the template of the rows.
     html_id = "leistungen"
     caption_noun = "Leistungen"
-    row_template = "monitoring/workspace/row.html"
+    rows_template = "monitoring/workspace/rows.html"
 
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     key = tables.Column(verbose_name="Schlüssel", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
@@ -128,89 +174,76 @@ class MyServicesTable(tables.Table):
 
     class Meta(EditableListMeta):
         empty_text = "Keine Leistungen gefunden."
-        row_attrs = {"id": lambda record: f"zeile-{record.pk}", "class": "kern-table__row"}
+        # No column is sorted until one is chosen (the list's own order is by round and key); said here, so that
+        # django-tables2 does not try every combination of columns to find one that matches the query's order.
+        order_by = ()
 
-    def __init__(self, data, *, request, columns, editable_departments, next_url, **kwargs):
+    def __init__(self, data, *, columns, editable_departments, next_url, **kwargs):
         chosen = set(columns)
         exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
         super().__init__(data, exclude=exclude, **kwargs)
-        self.request = request
+        self.shown = dict.fromkeys(columns, True)  # for the row template: {% if table.shown.status %}
         self.editable_departments = set(editable_departments)
         self.next_url = next_url
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
 
-    def is_editable(self, record) -> bool:
-        return record.department_id in self.editable_departments and not record.round.is_closed
+    # The figures are computed per row by the database: only when the list is sorted by them. The open questions
+    # as one count over a join rather than a subquery per row, which the database would run for every row it sorts.
+    def order_open_questions(self, queryset, is_descending):
+        rows = queryset.alias(open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)))
+        return rows.order_by(*descending(("open_questions", "pk"), is_descending)), True
 
-    def render_selection(self, record):
-        if not self.is_editable(record):
-            return ""
-        return format_html(
-            '<div class="kern-form-check"><input type="checkbox" class="kern-form-check__checkbox" id="auswahl-{pk}"'
-            ' name="auswahl" value="{pk}:{version}" form="sammelformular">'
-            '<label class="kern-label" for="auswahl-{pk}"><span class="kern-sr-only">{key} {name} auswählen'
-            "</span></label></div>",
-            pk=record.pk,
-            version=record.version,
-            key=record.leika_entry.key,
-            name=record.leika_entry.name,
+    def order_changed(self, queryset, is_descending):
+        rows = queryset.alias(changed_since_last_round=CHANGED_SINCE_LAST_ROUND)
+        return rows.order_by(*descending(("changed_since_last_round", "pk"), is_descending)), True
+
+    def is_editable(self, row) -> bool:
+        return row["department_id"] in self.editable_departments and not row["round_closed"]
+
+    @cached_property
+    def page_rows(self) -> list[dict]:
+        """The rows of the page (of the whole table if it is not paginated), ready for the row template."""
+        return self.plain_rows(self.paginated_rows.data)
+
+    def plain_rows(self, rows) -> list[dict]:
+        """What the row template shows of each row (of table_rows), worked out in one pass: texts, the badge, the
+        addresses from one pattern each, the OZG-Leistungen of all rows in one query."""
+        rows = list(rows)
+        detail, edit, confirm = (
+            address_pattern(name) for name in ("assessment_detail", "assessment_row_edit", "assessment_confirm")
         )
-
-    def render_key(self, record):
-        return format_html(
-            '<a class="kern-link" href="{}">{}</a>',
-            assessment_url(record.pk),
-            record.leika_entry.key,
-        )
-
-    def render_department(self, record):
-        return format_html('<abbr title="{}">{}</abbr>', record.department.name, record.department.code)
-
-    def render_status(self, record):
-        return status_badge(record)
-
-    def render_ozg(self, record):
-        leistungen = record.leika_entry.ozg_leistungen.all()
-        if not leistungen:
-            return "–"
-        return format_html_join(", ", "{}", ((str(leistung),) for leistung in leistungen))
-
-    def render_themenfeld(self, record):
-        names = sorted({leistung.themenfeld.name for leistung in record.leika_entry.ozg_leistungen.all()})
-        return ", ".join(names) or "–"
-
-    def render_confirmed(self, record):
-        return confirmation_text(record)
-
-    def render_open_questions(self, record, value):
-        if not value:
-            return "0"
-        return format_html(
-            '<a class="kern-link" href="{}#rueckfragen">{}<span class="kern-sr-only"> offene Rückfragen</span></a>',
-            assessment_url(record.pk),
-            value,
-        )
-
-    def render_changed(self, record, value):
-        if record.carried_over_from_id is None:
-            return "Ja (neu)"
-        return "Ja" if value else "Nein"
-
-    def render_actions(self, record):
-        # Rendered once per row: without the request, so that the context processors do not run for every row;
-        # the one thing the snippet needs from the request is the CSRF token.
-        return render_to_string(
-            "monitoring/workspace/row_actions.html",
-            {
-                "assessment": record,
-                "editable": self.is_editable(record),
-                "next": self.next_url,
-                "focus": self.focus_row == record.pk,
-                "notice": self.notices.get(record.pk, ""),
-                "csrf_token": get_token(self.request),
-            },
-        )
+        bundles = None
+        if "ozg" in self.shown or "themenfeld" in self.shown:
+            bundles = ozg_of_entries([row["leika_entry_id"] for row in rows])
+        for row in rows:
+            pk = str(row["pk"])
+            level = row["level_value"]
+            if row["carried_over_from_id"] is None:
+                changed = "Ja (neu)"
+            else:
+                changed = "Ja" if row["changed_since_last_round"] else "Nein"
+            row.update(
+                id=pk,
+                # Texts, not numbers: the template would format a number for the locale, at a cost, per use.
+                version=str(row["version"]),
+                label=f"{row['key']} {row['name']}",
+                badge=badge_of_status(row["status"]),
+                maturity=level_name(level, row["level_label"]) if level is not None else "–",
+                confirmed=confirmed_text(row["confirmed_at"]),
+                changed=changed,
+                editable=self.is_editable(row),
+                focus=self.focus_row == row["pk"],
+                notice=self.notices.get(row["pk"], ""),
+                detail_url=detail.replace(PLACEHOLDER, pk),
+                edit_url=edit.replace(PLACEHOLDER, pk),
+                confirm_url=confirm.replace(PLACEHOLDER, pk),
+            )
+            if bundles is not None:
+                leistungen = bundles.get(row["leika_entry_id"], ())
+                row["ozg"] = ", ".join(str(leistung) for leistung in leistungen) or "–"
+                row["themenfeld"] = ", ".join(sorted({leistung.themenfeld.name for leistung in leistungen})) or "–"
+        return rows
 
     @property
     def visible_column_count(self) -> int:
@@ -221,24 +254,55 @@ class NarrowPagePaginator(Paginator):
     """A page of a table over a queryset in two steps: the primary keys of the page by a narrow query (only the
     joins that filters and sort keys need, so the database sorts and skips narrow tuples, or walks an index), then
     the wide rows with all their joined relations for those keys alone. A deep page or a sort on a joined column
-    then costs the same width of rows whatever the size of the list."""
+    then costs the same width of rows whatever the size of the list.
+
+    By default the table's own queryset is both: narrowed to the keys for the page, read whole for the rows. A list
+    whose table holds only the narrow query names the others:
+    - `rows`: the queryset the page's rows are read from, with everything they show (model instances, or values
+      with "pk");
+    - `counted`: the queryset counted, when the table's sort added what a count does not need;
+    - `page_filter`: conditions that every row meets anyway but that let the database walk an index in the order
+      of the page (the catalogue version of a round's rows), added to the query of the keys only.
+    """
+
+    def __init__(self, object_list, per_page, *args, rows=None, counted=None, page_filter=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.rows = rows
+        self.counted = counted
+        self.page_filter = page_filter
+
+    @cached_property
+    def count(self):
+        return self.counted.count() if self.counted is not None else super().count
+
+    def page_keys(self, keys, low: int, high: int) -> list:
+        """The keys from `low` to `high` of the ordered `keys`. A page in the second half is read from the end, in
+        the reverse order: the database then reads and skips (or sorts) the rows behind it, not the rows before it,
+        so the last page costs what the first does. Exact because every sort of these lists ends with a unique key."""
+        if not keys.query.order_by or low <= self.count - high:
+            return list(keys[low:high])
+        return list(keys.reverse()[self.count - high : self.count - low])[::-1]
 
     def _get_page(self, object_list, number, paginator):
         if isinstance(self.object_list, BoundRows) and isinstance(self.object_list.data, TableQuerysetData):
-            keys = list(object_list.data.values_list("pk", flat=True))
-            rows = self.object_list.data.data.order_by().in_bulk(keys)
-            object_list = BoundRows(
-                [rows[key] for key in keys], table=object_list.table, pinned_data=object_list.pinned_data
-            )
+            ordered = self.object_list.data.data
+            narrow = ordered.filter(self.page_filter) if self.page_filter is not None else ordered
+            sliced = object_list.data.query  # the page's slice of the ordered queryset
+            keys = self.page_keys(narrow.values_list("pk", flat=True), sliced.low_mark, sliced.high_mark)
+            wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
+            found = {row["pk"] if isinstance(row, dict) else row.pk: row for row in wide}
+            page = [found[key] for key in keys if key in found]
+            object_list = BoundRows(page, table=object_list.table, pinned_data=object_list.pinned_data)
         return super()._get_page(object_list, number, paginator)
 
 
-def paginate(table: tables.Table, request, per_page: int, paginator_class=Paginator) -> None:
-    """The page the querystring asks for (the first for a bad number, the last for one too high), in its order."""
+def paginate(table: tables.Table, request, per_page: int, paginator_class=Paginator, **options) -> None:
+    """The page the querystring asks for (the first for a bad number, the last for one too high), in its order.
+    `options` go to the paginator (see NarrowPagePaginator)."""
     ordering = request.GET.getlist(table.prefixed_order_by_field)
     if ordering and table.orderable:
         table.order_by = ordering
-    options = {"per_page": per_page, "paginator_class": paginator_class}
+    options = {"per_page": per_page, "paginator_class": paginator_class, **options}
     try:
         table.paginate(page=request.GET.get(table.prefixed_page_field) or 1, **options)
     except PageNotAnInteger:
@@ -387,7 +451,7 @@ class PlanTable(tables.Table):
 
     html_id = "ozg-planung"
     caption_noun = "OZG-Leistungen"
-    row_template = "monitoring/ozg/row.html"
+    rows_template = "monitoring/ozg/rows.html"
 
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
     ozg_id = tables.Column(verbose_name="OZG-ID", order_by=("ozg_id",))
@@ -427,6 +491,10 @@ class PlanTable(tables.Table):
             return True
         plan = plan_of(record)
         return plan is not None and plan.responsible_department_id in self.departments
+
+    @property
+    def page_rows(self):
+        return self.paginated_rows
 
     def row_url(self, record, action: str = "") -> str:
         return f"{self.base_url}{record.ozg_id}/{action}"

@@ -82,6 +82,11 @@ class MaturityScale(models.Model):
         return self.name
 
 
+def level_name(value: int, label: str) -> str:
+    """How a maturity level is named on every page and in every file: "3 – Online-Leistung"."""
+    return f"{value} – {label}"
+
+
 class MaturityLevel(models.Model):
     scale = models.ForeignKey(
         MaturityScale, on_delete=models.CASCADE, related_name="levels", verbose_name="Reifegradskala"
@@ -97,7 +102,7 @@ class MaturityLevel(models.Model):
         constraints = [models.UniqueConstraint(fields=["scale", "value"], name="maturity_level_unique_per_scale")]
 
     def __str__(self):
-        return f"{self.value} – {self.label}"
+        return level_name(self.value, self.label)
 
 
 class EfaOffer(models.Model):

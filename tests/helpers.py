@@ -2,6 +2,7 @@
 touches, and fill in the detail and row forms as the browser would."""
 
 import io
+import re
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,7 +19,14 @@ def login(client, user):
 
 
 def keys_listed(response) -> list[str]:
-    return [row.record.leika_entry.key for row in response.context["table"].paginated_rows]
+    return [row["key"] for row in response.context["table"].page_rows]
+
+
+def listed_cells(response, pk) -> dict[str, str]:
+    """The cells of the listed row `pk` as the page shows them (their inner HTML), by column name."""
+    row = re.search(rf'<tr id="zeile-{pk}"[^>]*>(.*?)</tr>', response.content.decode(), re.S).group(1)
+    cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+    return dict(zip([column.name for column in response.context["table"].columns], cells, strict=True))
 
 
 def state():

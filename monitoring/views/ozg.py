@@ -190,9 +190,7 @@ def ozg_plan_detail(request, pk, ozg_id):
 def row_response(request, organisation, ozg_id, *, status_text=""):
     table = make_table(request, organisation, plan_rows(organisation).filter(ozg_id=ozg_id))
     table.focus_row = ozg_id
-    return render(
-        request, "monitoring/ozg/row_fragment.html", {"table": table, "row": table.rows[0], "status_text": status_text}
-    )
+    return render(request, "monitoring/ozg/row_fragment.html", {"table": table, "status_text": status_text})
 
 
 def row_form_response(request, organisation, row, form, *, conflict=None):

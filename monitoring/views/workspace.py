@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,6 +25,7 @@ from ..access import (
     readable_assessments,
     require_edit_role,
     require_editable,
+    scope_of,
 )
 from ..detail import current_values, detail_context, readable_or_404
 from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, shown_value
@@ -32,13 +34,14 @@ from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
 from ..http import fragment_next, is_htmx, safe_next
 from ..links import my_services_url
-from ..models import Assessment, ChangeSource, ClosedRoundError, SurveyRound
+from ..models import Assessment, ChangeSource, ClosedRoundError, Department, SurveyRound
 from ..tables import (
     CHOOSABLE_COLUMNS,
     DEFAULT_PAGE_SIZE,
     PAGE_SIZES,
     TABLE_NAME,
     MyServicesTable,
+    NarrowPagePaginator,
     chosen_columns,
     paginate,
     remember_columns,
@@ -47,17 +50,16 @@ from ..tables import (
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
-
-def editable_department_ids(user) -> list[int]:
-    return list(editable_departments(user).values_list("pk", flat=True))
+# The list's order when no column is chosen: by round, then key; the round by its id, which needs no join (ordering
+# by the round itself would pull in its organisation's name through the models' default order, for every row).
+LIST_ORDER = ("round_id", "leika_entry__key", "pk")
 
 
 def make_table(request, rows, next_url: str, columns=None) -> MyServicesTable:
     return MyServicesTable(
         rows,
-        request=request,
         columns=chosen_columns(request.user) if columns is None else columns,
-        editable_departments=editable_department_ids(request.user),
+        editable_departments=scope_of(request).editable_department_ids,
         next_url=next_url,
     )
 
@@ -118,10 +120,9 @@ def services(count: int) -> str:
     return "1 Leistung" if count == 1 else f"{intcomma(count)} Leistungen"
 
 
-def editable_open_rounds(user):
-    return SurveyRound.objects.filter(
-        is_closed=False, organisation__in=editable_departments(user).values("organisation")
-    )
+def editable_open_rounds(scope):
+    departments = Department.objects.filter(pk__in=scope.editable_department_ids)
+    return SurveyRound.objects.filter(is_closed=False, organisation__in=departments.values("organisation"))
 
 
 # --- "Meine Leistungen" ------------------------------------------------------------------------------------------
@@ -131,14 +132,27 @@ def editable_open_rounds(user):
 @require_GET
 def my_services(request):
     user = request.user
-    filterset = AssessmentFilterSet(request.GET, queryset=readable_assessments(user), user=user)
-    rows = table_rows(filterset.qs).order_by("round", "leika_entry__key", "pk")
+    scope = scope_of(request)
+    filterset = AssessmentFilterSet(request.GET, queryset=scope.readable_assessments(), scope=scope)
+    filterset.keep_choices()
     columns = chosen_columns(user)
-    table = make_table(request, rows, next_url=request.get_full_path(), columns=columns)
+    # The table holds the narrow query (filters and sort keys only): the page's keys come from it, the count from
+    # the filtered rows alone, and the rows with all they show are read for the page's keys only.
+    table = make_table(request, filterset.qs.order_by(*LIST_ORDER), next_url=request.get_full_path(), columns=columns)
     per_page = page_size(request)
-    paginate(table, request, per_page)
+    paginate(
+        table,
+        request,
+        per_page,
+        NarrowPagePaginator,
+        rows=table_rows(scope.readable_assessments()),
+        counted=filterset.qs,
+        # True of every row (an entry belongs to its round's catalogue version): with it, the database reads the
+        # first rows in key order from the index of the versions' keys instead of sorting them all.
+        page_filter=Q(leika_entry__version__in=filterset.catalogue_versions),
+    )
 
-    chosen_round = filterset.form.cleaned_data.get("runde")
+    chosen_round = filterset.chosen_round
     writable = (
         bool(table.editable_departments) and not (chosen_round and chosen_round.is_closed) and table.paginator.count > 0
     )
@@ -148,7 +162,7 @@ def my_services(request):
     bulk_form = None
     if writable:
         bulk_form = BulkEditForm(
-            rounds=editable_open_rounds(user),
+            rounds=editable_open_rounds(scope),
             initial={"filter": filter_query.urlencode(), "seen_at": timezone.now().isoformat()},
         )
     columns_form = ColumnsForm(choices=CHOOSABLE_COLUMNS, initial={"columns": columns})
@@ -216,17 +230,14 @@ def assessment_detail(request, pk):
 
 
 def row_response(request, pk, *, next_url, focus=False, notice="", status_text=""):
-    """The row as the list shows it, for htmx to put in place of the form or the old row."""
-    table = make_table(request, table_rows(readable_assessments(request.user).filter(pk=pk)), next_url)
+    """The row as the list shows it, for htmx to put in place of the form or the old row: the list's own row
+    template, given this one row."""
+    table = make_table(request, table_rows(scope_of(request).readable_assessments().filter(pk=pk)), next_url)
     if focus:
         table.focus_row = pk
     if notice:
         table.notices[pk] = notice
-    return render(
-        request,
-        "monitoring/workspace/row_fragment.html",
-        {"table": table, "row": table.rows[0], "status_text": status_text},
-    )
+    return render(request, "monitoring/workspace/row_fragment.html", {"table": table, "status_text": status_text})
 
 
 def row_form_response(request, assessment, form, *, next_url, conflict=None):
@@ -346,7 +357,7 @@ def parse_seen_at(value: str) -> datetime | None:
 @require_POST
 def bulk_edit(request):
     user = request.user
-    form = BulkEditForm(request.POST, rounds=editable_open_rounds(user))
+    form = BulkEditForm(request.POST, rounds=editable_open_rounds(scope_of(request)))
     querystring = form.data.get(form.add_prefix("filter"), "")
     back = my_services_url(querystring)
     scope = form.data.get(form.add_prefix("scope"), BulkEditForm.SELECTED)

@@ -63,8 +63,36 @@ def kern_field(field):
         attrs["class"] = "kern-form-check__checkbox" + (" kern-form-check__checkbox--error" if field.errors else "")
     else:
         attrs["class"] = "kern-form-input__input" + (" kern-form-input__input--error" if field.errors else "")
-    context["widget"] = field.as_widget(attrs=attrs)
+    control = _inline_control(field, attrs)
+    if control is None:
+        context["widget"] = field.as_widget(attrs=attrs)
+    else:
+        context["control"] = control
     return context
+
+
+# Widgets whose markup kern_field.html writes itself, as Django's templates would: those render an include per
+# option and per set of attributes, which made a filter form cost more than the table below it.
+INLINE_TEMPLATES = {
+    "select": ("django/forms/widgets/select.html", "django/forms/widgets/select_option.html"),
+    "input": ("django/forms/widgets/input.html", None),
+}
+
+
+def _inline_control(field, attrs) -> dict | None:
+    """The context Django's own template would get for the field's widget (as BoundField.as_widget builds it), or
+    None for a widget with templates of its own."""
+    widget = field.field.widget
+    kind = "select" if isinstance(widget, forms.Select) else "input"
+    template, option_template = INLINE_TEMPLATES[kind]
+    if widget.template_name != template or getattr(widget, "option_template_name", None) != option_template:
+        return None
+    if field.field.localize:
+        widget.is_localized = True
+    attrs = field.build_widget_attrs(attrs, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    return widget.get_context(field.html_name, field.value(), attrs)["widget"]
 
 
 @register.inclusion_tag("includes/kern_form_errors.html")
