@@ -4,12 +4,14 @@
 
 Creates the PostgreSQL database `loadtest`, migrates it, fills it with `manage.py generate_scale --preset medium`
 (1 organisation × 15,000 entries × 5 rounds) and adds accounts: the IT office and one editor per department. Collects
-the static files, starts gunicorn with config/gunicorn.conf.py (DEBUG off, plain HTTP on 127.0.0.1 through
-DJANGO_HTTPS=0, workers as the config sets them for this machine), logs one session per simulated user in through
+the static files, starts a task worker (`manage.py db_worker`) and gunicorn with config/gunicorn.conf.py (DEBUG off,
+plain HTTP on 127.0.0.1 through DJANGO_HTTPS=0, workers as the config sets them for this machine; the cache in the
+database unless REDIS_URL is set), logs one session per simulated user in through
 the login form (timed, before the run: the password hashing of 50 logins would otherwise fill the first seconds) and
 runs locust headless with the users of benchmarks/loadtest_users.py: browse (list, detail pages, dashboard), filter,
 edit (in the row and on the detail page, each with the version it saw; a refused conflict is counted apart, not as an
-error) and export (.csv, .xlsx).
+error) and export (.csv, .xlsx; the IT office once the whole open round, queued as a background job and fetched
+when done).
 
 Prints requests per second, median, p95 and p99 per kind of request and the error rate, then looks up every edit the
 server acknowledged: its entry in the change history with its values, and the row's final values. Exits 1 on any
@@ -178,6 +180,29 @@ def gunicorn(env: dict[str, str], log: Path):
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
+
+
+@contextmanager
+def process(arguments: list[str], env: dict[str, str], log: Path):
+    with log.open("w") as output:
+        running = subprocess.Popen(
+            arguments, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            yield running
+        finally:
+            if running.poll() is None:
+                os.killpg(running.pid, signal.SIGTERM)
+                try:
+                    running.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(running.pid, signal.SIGKILL)
+                    running.wait()
+
+
+def task_worker(env: dict[str, str], log: Path):
+    """The background worker (exports of more than 5,000 rows and other long work), as production runs it."""
+    return process([str(BIN / "python"), "manage.py", "db_worker", "--no-startup-delay", "--no-reload"], env, log)
 
 
 def log_in(url: str, account: dict) -> tuple[dict, float]:
@@ -436,19 +461,22 @@ def main() -> int:
         url = f"http://127.0.0.1:{port}"
         env = production_environment(work, port)
         collect_static(env)
-        with gunicorn(env, work / "gunicorn.log") as server:
+        with gunicorn(env, work / "gunicorn.log") as server, task_worker(env, work / "worker.log") as worker:
             wait_until_healthy(url, server)
             print(
-                f"gunicorn on {url} (config/gunicorn.conf.py, DEBUG off); locust: {options.users} users, "
-                f"{options.seconds} s, {options.spawn_rate:g} started per second"
+                f"gunicorn on {url} (config/gunicorn.conf.py, DEBUG off) and a task worker; locust: "
+                f"{options.users} users, {options.seconds} s, {options.spawn_rate:g} started per second"
             )
             run = run_locust(url, env, work, organisation, accounts, options)
-            server_alive = server.poll() is None
+            server_alive, worker_alive = server.poll() is None, worker.poll() is None
         return report(
             run,
             options,
             server_errors(work / "gunicorn.log"),
-            more_reasons=[("gunicorn ended during the run", not server_alive)],
+            more_reasons=[
+                ("gunicorn ended during the run", not server_alive),
+                ("the task worker ended during the run", not worker_alive),
+            ],
         )
 
 

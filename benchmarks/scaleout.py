@@ -25,34 +25,33 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import redis
 from common import throwaway_database
 from loadtest import (
     DATABASE_NAME,
-    ROOT,
     collect_static,
     free_port,
     gunicorn,
     needs_postgresql,
     options_parser,
     prepare,
+    process,
     production_environment,
     report,
     run_locust,
     server_errors,
+    task_worker,
     wait_until_healthy,
 )
 
 REDIS_URL = "redis://127.0.0.1:6379/7"
-BIN = Path(sys.executable).parent
 
 
 def haproxy_config(port: int, servers: list[int], per_server: int) -> str:
@@ -94,24 +93,6 @@ backend app
     default-server check inter 1s fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down
 {backends}
 """
-
-
-@contextmanager
-def process(arguments: list[str], env: dict[str, str], log: Path):
-    with log.open("w") as output:
-        running = subprocess.Popen(
-            arguments, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            yield running
-        finally:
-            if running.poll() is None:
-                os.killpg(running.pid, signal.SIGTERM)
-                try:
-                    running.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    os.killpg(running.pid, signal.SIGKILL)
-                    running.wait()
 
 
 def answered(log: Path) -> Counter:
@@ -175,9 +156,7 @@ def main() -> int:
             server = up.enter_context(gunicorn(env, work / f"app{number}.log"))
             wait_until_healthy(f"http://127.0.0.1:{port}", server)
             servers.append(server)
-        worker = up.enter_context(
-            process([str(BIN / "python"), "manage.py", "db_worker", "--no-startup-delay"], envs[0], work / "worker.log")
-        )
+        worker = up.enter_context(task_worker(envs[0], work / "worker.log"))
         config = work / "haproxy.cfg"
         config.write_text(haproxy_config(balancer_port, ports, options.workers_per_server), encoding="utf-8")
         balancer = up.enter_context(process(["haproxy", "-db", "-f", str(config)], envs[0], work / "haproxy.log"))
