@@ -122,29 +122,44 @@ class Comparison:
         return +total == +Counter(self.end)
 
 
-def _rows(round_obj: SurveyRound) -> dict[int, str]:
-    return dict(round_obj.assessments.values_list("leika_entry_id", "status"))
+def _rows(round_obj: SurveyRound) -> tuple[dict[int, str], dict[int, str]]:
+    """{entry: status} and {entry: key} of the round's rows: one query joined on the entry, no list of ids."""
+    statuses, keys = {}, {}
+    rows = round_obj.assessments.order_by().values_list("leika_entry_id", "status", "leika_entry__key")
+    for entry_id, status, key in rows:
+        statuses[entry_id] = status
+        keys[entry_id] = key
+    return statuses, keys
 
 
-def _continuations(chain) -> list[dict[int, int]]:
-    """Per version of the chain: {entry of this version: same-key entry of the version before} where it continues."""
-    steps = []
-    for version in chain:
-        steps.append(
-            dict(
-                version.entries.filter(change__in=CONTINUING, predecessor__isnull=False).values_list(
-                    "pk", "predecessor_id"
-                )
-            )
-        )
-    return steps
+def _continuations(chain) -> tuple[list[dict[int, int]], dict[int, str]]:
+    """Per version of the chain: {entry of this version: same-key entry of the version before} where it continues;
+    and the change of every entry of the chain that does not continue. One query over the chain's versions."""
+    steps = {version.pk: {} for version in chain}
+    changes = {}
+    rows = (
+        LeikaEntry.objects.filter(version__in=chain)
+        .order_by()
+        .values_list("version_id", "pk", "predecessor_id", "change")
+    )
+    for version_id, pk, predecessor_id, change in rows:
+        if change in CONTINUING and predecessor_id is not None:
+            steps[version_id][pk] = predecessor_id
+        else:
+            changes[pk] = change
+    return [steps[version.pk] for version in chain], changes
 
 
 def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
-    """Follow the later round's rows back to the earlier round through every catalogue version between them."""
-    before, after = _rows(earlier), _rows(later)
+    """Follow the later round's rows back to the earlier round through every catalogue version between them.
+
+    Catalogue records are read by version (the chain's entries and changes), never by lists of ids: the number of
+    queries is fixed and none of them grows with a list the size of a round.
+    """
+    (before, before_keys), (after, after_keys) = _rows(earlier), _rows(later)
+    keys = {**before_keys, **after_keys}
     chain = version_chain(earlier.catalogue_version, later.catalogue_version)
-    steps = _continuations(chain)
+    steps, new_side = _continuations(chain)
 
     # origin[later entry] = entry of the earlier version it continues (same key all the way), if any;
     # otherwise the entry of the version where the line breaks, whose own change says what happened.
@@ -171,19 +186,15 @@ def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
                 break
             node = following
 
-    keys = dict(LeikaEntry.objects.filter(pk__in=set(before) | set(after)).values_list("pk", "key"))
-    new_side = dict(LeikaEntry.objects.filter(pk__in=set(broke_new.values())).values_list("pk", "change"))
-    old_side = {
-        (version_id, entry_id): kind
-        for version_id, entry_id, kind in CatalogueChange.objects.filter(
-            version__in=chain, entry_id__in={node for _, node in broke_old.values()}
-        ).values_list("version_id", "entry_id", "kind")
-    }
-    merged_targets = set(
-        CatalogueChange.objects.filter(
-            version__in=chain, kind=Change.ZUSAMMENGELEGT, successor_id__in=set(broke_new.values())
-        ).values_list("successor_id", flat=True)
-    )
+    old_side, merged_targets = {}, set()
+    broken_targets = set(broke_new.values())
+    changes = CatalogueChange.objects.filter(version__in=chain).order_by()
+    for version_id, entry_id, kind, successor_id in changes.values_list(
+        "version_id", "entry_id", "kind", "successor_id"
+    ):
+        old_side[(version_id, entry_id)] = kind
+        if kind == Change.ZUSAMMENGELEGT and successor_id in broken_targets:
+            merged_targets.add(successor_id)
 
     effects: dict[tuple[str, str], Effect] = {}
 
