@@ -281,6 +281,7 @@ def apply_changes(
         written = set(values) | {name for row in per_row.values() for name in row}
         meta = ["version", "updated_at"] + (["confirmed_by", "confirmed_at"] if confirmation != "keep" else [])
         if written_rows:
+            # bulk_update raises the rounds' change counters in this transaction (models.count_changes).
             Assessment.objects.bulk_update(written_rows, [*sorted(written), "justification", *meta], batch_size=1000)
             AssessmentChange.objects.bulk_create(history, batch_size=1000)
     return EditResult(rows, sum(bool(change.fields) for change in history))
