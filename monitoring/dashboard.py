@@ -6,7 +6,9 @@ The number of queries depends on the number of rounds shown, never on the number
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache as cache_once
 from functools import cached_property
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -79,7 +81,22 @@ def statuses_present(*counters: Counter) -> list[str]:
 # Every key names what its value is computed from, so a kept value is never out of date and nothing is invalidated;
 # the keep time only bounds the memory of values nobody asks for any more.
 KEEP_SECONDS = 7 * 24 * 3600
-KEY_VERSION = "3"  # raised when the shape of a kept value or a section's markup changes
+# The code and templates that shape kept values and sections are part of every key: a new release never serves what
+# an older one kept.
+SHAPING_FILES = [
+    *(Path(__file__).with_name(name) for name in ("dashboard.py", "yoy.py", "report_tables.py", "planning.py")),
+    *(Path(__file__).with_name(name) for name in ("reports.py", "links.py")),
+    Path(__file__).parent / "templatetags" / "charts.py",
+    *sorted((Path(settings.BASE_DIR) / "templates" / "monitoring" / "dashboard").glob("*.html")),
+]
+
+
+@cache_once
+def code_stamp() -> str:
+    shaping = hashlib.sha256()
+    for path in SHAPING_FILES:
+        shaping.update(path.read_bytes())
+    return shaping.hexdigest()[:16]
 
 
 def round_stamp(round_obj: SurveyRound) -> str:
@@ -98,7 +115,7 @@ def round_stamp(round_obj: SurveyRound) -> str:
 
 def cache_key(name: str, *parts) -> str:
     digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
-    return f"dashboard:{KEY_VERSION}:{name}:{digest}"
+    return f"dashboard:{code_stamp()}:{name}:{digest}"
 
 
 def kept(name: str, parts, compute):

@@ -197,6 +197,15 @@ def test_an_unchanged_dashboard_is_served_from_the_cache_with_a_fixed_number_of_
     assert len(more) == MINIMAL_QUERIES
 
 
+def test_a_new_release_does_not_serve_what_an_older_one_kept(world, monkeypatch):
+    client = viewer(world)
+    client.get(dashboard_url(world))
+    monkeypatch.setattr(figures, "code_stamp", lambda: "next-release")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(dashboard_url(world))
+    assert reads_records(queries)
+
+
 def test_sections_are_kept_per_selection_and_for_print_apart(world):
     client = viewer(world)
     only_2024 = column(client, world, 2024, runden=world.round.pk)
