@@ -95,15 +95,21 @@ def medium(options) -> None:
     override_settings(CACHES=CACHES).enable()
     original = connection.settings_dict["NAME"]
     name = options.database
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = name
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    generated = 0.0
+    if options.reuse:
+        use(name)
+    else:
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = name
+        connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        generated, _ = timed(lambda: call_command("generate_scale", "--preset", "medium", stdout=StringIO()))
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        if not options.reuse:
+            generated, _ = timed(lambda: call_command("generate_scale", "--preset", "medium", stdout=StringIO()))
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         organisation = Organisation.objects.order_by("pk").first()
-        user = get_user_model().objects.create_user(USERNAME, password="x")
-        Membership.objects.create(user=user, organisation=organisation, role=OrganisationRole.IT_STEUERUNG)
+        user, created = get_user_model().objects.get_or_create(username=USERNAME)
+        if created:
+            Membership.objects.create(user=user, organisation=organisation, role=OrganisationRole.IT_STEUERUNG)
         open_round = SurveyRound.objects.get(organisation=organisation, is_closed=False)
         row_id = (
             Assessment.objects.filter(round=open_round, status__in=[Status.ANALOG, Status.PDF])
@@ -128,13 +134,15 @@ def medium(options) -> None:
                 times[path].append(request(client, path))
         warm, trivial = statistics.median(times[dashboard]), statistics.median(times[privacy])
 
-        fresh_privacy = statistics.median(restarted(name, privacy) for _ in range(options.restarts))
-        unchanged = statistics.median(restarted(name, dashboard) for _ in range(options.restarts))
-        edited = []
-        for _ in range(options.restarts):
+        samples = {"privacy": [], "unchanged": [], "edited": []}
+        for _ in range(options.restarts):  # in turn, so that other load on the machine falls on all three alike
+            samples["privacy"].append(restarted(name, privacy))
+            samples["unchanged"].append(restarted(name, dashboard))
             edit_open_round(row_id)
-            edited.append(restarted(name, dashboard))
-        after_edit = statistics.median(edited)
+            samples["edited"].append(restarted(name, dashboard))
+        fresh_privacy, unchanged, after_edit = (
+            statistics.median(samples[k]) for k in ("privacy", "unchanged", "edited")
+        )
 
         print(f"Datenschutz-Seite (angemeldet, mit Rahmen), Median von {options.repeats}: {ms(trivial)}")
         print(
@@ -147,11 +155,12 @@ def medium(options) -> None:
             f"(Ziel ≤ 1 s); Datenschutz-Seite {ms(fresh_privacy)} "
             f"({unchanged / fresh_privacy:.1f}× bzw. {after_edit / fresh_privacy:.1f}×)"
         )
+        print("  Einzelwerte: " + "; ".join(f"{k} " + ", ".join(ms(v) for v in samples[k]) for k in samples))
         print(f"Auswertung mit leerem Cache (im warmen Prozess): {ms(empty)} = {empty / trivial:.0f}× Datenschutz")
     finally:
         cache.clear()
         use(original)
-        if not options.keep:
+        if not (options.keep or options.reuse):
             connection.creation._destroy_test_db(name, verbosity=0)
         use(original)
 
@@ -221,8 +230,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="bench_dashboard_medium", help="name of the medium set's database")
     parser.add_argument("--repeats", type=int, default=15, help="warm requests per page (median)")
-    parser.add_argument("--restarts", type=int, default=3, help="fresh processes per first-request figure (median)")
+    parser.add_argument("--restarts", type=int, default=5, help="fresh processes per first-request figure (median)")
     parser.add_argument("--keep", action="store_true", help="keep the medium set's database afterwards")
+    parser.add_argument("--reuse", action="store_true", help="use the database a run with --keep left")
     parser.add_argument("--scales", action="store_true", help="small against large instead (the former benchmark)")
     parser.add_argument("--organisations", type=int, default=400, help="organisations of the large set (--scales)")
     parser.add_argument("--child", nargs=2, metavar=("DATABASE", "PATH"), help=argparse.SUPPRESS)
