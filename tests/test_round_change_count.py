@@ -4,7 +4,10 @@ The dashboard keeps a round's figures for as long as its counter stands (tests/t
 figures following an edit through each path of the application); here the counter itself, on each ORM path.
 """
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 
 from monitoring.choices import Status
@@ -122,3 +125,15 @@ def test_saving_a_round_read_before_an_edit_does_not_undo_the_raise(w):
     stale.deadline = stale.deadline  # e.g. the deadline form or the admin saving the round it loaded earlier
     stale.save()
     assert count(w["open"]) == raised
+
+
+def test_generated_data_counts_its_writes():
+    call_command("generate_scale", "--organisations", "1", "--entries", "60", "--rounds", "2", stdout=StringIO())
+    rounds = SurveyRound.objects.filter(organisation__name__startswith="Skalenkreis")
+    assert rounds.count() == 2 and not rounds.filter(change_count=0).exists()
+
+
+@pytest.mark.usefixtures("demo")
+def test_the_demo_counts_its_writes():
+    with_rows = SurveyRound.objects.filter(assessments__isnull=False).distinct()
+    assert with_rows.exists() and not with_rows.filter(change_count=0).exists()
