@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -839,6 +840,11 @@ class View:
     print: bool = False
     querystring: str = ""
 
+    def parts(self) -> tuple:
+        """What the rendered HTML depends on besides the figures; the links start with the script prefix, which a
+        background task (warm) knows from FORCE_SCRIPT_NAME only."""
+        return (self.print, self.querystring, get_script_prefix())
+
     def context(self, selection: Selection) -> dict:
         return {
             "organisation": selection.organisation,
@@ -890,7 +896,7 @@ def rendered_sections(selection: Selection, view: View | None = None) -> dict:
     view = view or View()
     stamps = Stamps(selection)
     specs = _fragment_specs(selection, stamps)
-    keys = {name: cache_key(f"section-{name}", *stamp, view.print, view.querystring) for name, stamp, _, _ in specs}
+    keys = {name: cache_key(f"section-{name}", *stamp, *view.parts()) for name, stamp, _, _ in specs}
     found = cache.get_many(list(keys.values()))
     html, fresh = {}, {}
     for name, _, template, build in specs:
@@ -940,7 +946,7 @@ def rendered_table(selection: Selection, slug: str, view: View, autofocus: bool 
     if spec is None:
         return None
     stamp, build = spec
-    key = cache_key(f"table-{slug}", *stamp, view.querystring, autofocus)
+    key = cache_key(f"table-{slug}", *stamp, *view.parts(), autofocus)
     found = cache.get(key)
     if found is None:
         table = build()
