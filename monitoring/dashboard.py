@@ -29,7 +29,7 @@ from .models import Assessment, Department, ITProject, Organisation, SurveyRound
 from .planning import NO_EVIDENCE, contradiction, evidence, municipal_condition, with_own_plan
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
-from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
+from .yoy import EFFECT_LABELS, Comparison, consecutive, lineage, round_rows, tally
 
 ALL_SERVICES = "Alle Dienstleistungen"
 ONE_ROW_PER_SERVICE = "eine LeiKa-Leistung im Umfang der Organisation je Erhebungsrunde"
@@ -716,10 +716,36 @@ def series_stamp(selection: Selection, stamps: Stamps) -> tuple:
     )
 
 
+def version_stamp(version) -> str:
+    return f"{version.pk}.{version.imported_at.isoformat()}.{version.content_hash}"
+
+
+def kept_rows(round_obj: SurveyRound) -> dict[int, str]:
+    return kept("rows", [round_stamp(round_obj)], lambda: round_rows(round_obj))
+
+
+def comparison_of(earlier: SurveyRound, later: SurveyRound) -> Comparison:
+    """compare(earlier, later), kept per pair of round stamps. When one round changed, only its rows are read again:
+    the lineage of the rows through the catalogue is kept per pair of entry sets and holds while rows are edited."""
+
+    def compute():
+        before, after = kept_rows(earlier), kept_rows(later)
+        parts = [
+            version_stamp(earlier.catalogue_version),
+            version_stamp(later.catalogue_version),
+            digest(sorted(before)),
+            digest(sorted(after)),
+        ]
+        lines = kept("lineage", parts, lambda: lineage(earlier, later, before, after))
+        return tally(lines, earlier, later, before, after)
+
+    return kept("compare", [round_stamp(earlier), round_stamp(later)], compute)
+
+
 def comparison_section(organisation, earlier, later) -> dict:
     section = {"earlier": earlier, "later": later}
     try:
-        comparison = kept("compare", [round_stamp(earlier), round_stamp(later)], lambda: compare(earlier, later))
+        comparison = comparison_of(earlier, later)
     except ValidationError as error:
         # Catalogues without a common line of versions: the years are shown as reported, not bridged.
         section["unavailable"] = " ".join(m for messages in error.message_dict.values() for m in messages)

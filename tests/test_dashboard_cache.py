@@ -146,6 +146,18 @@ def test_the_figures_follow_an_edit_through_each_write_path(world, write, analog
     assert column(client, world, 2023) == closed
 
 
+def test_an_edit_reads_the_edited_rounds_rows_again_but_not_the_catalogue(world):
+    """The rows' lineage through the catalogue holds while only values change: it is not walked again."""
+    client = viewer(world)
+    column(client, world, 2024)
+    by_a_queryset_update(world, None)
+    with CaptureQueriesContext(connection) as queries:
+        assert column(client, world, 2024)["PDF"] == "1"
+    read = " ".join(query["sql"] for query in queries)
+    assert 'FROM "monitoring_assessment"' in read
+    assert '"leika_leikaentry"' not in read and '"leika_cataloguechange"' not in read
+
+
 def test_a_closed_round_reopened_edited_and_closed_again_shows_its_new_figures(world):
     client, it_office = viewer(world), login(Client(), world.it_office)
     assert column(client, world, 2023)["Analog"] == "1"
