@@ -10,7 +10,8 @@ from django.contrib.admin.actions import delete_selected as django_delete_select
 from django.contrib.auth import get_user_model
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.admin import UserAdmin
 
@@ -432,8 +433,18 @@ class OzgPlanAdmin(admin.ModelAdmin):
     list_select_related = ["organisation", "ozg_leistung", "maturity_level"]
     search_fields = ["ozg_leistung__ozg_id", "ozg_leistung__name", "organisation__name"]
     autocomplete_fields = ["organisation", "ozg_leistung", "maturity_level", "responsible_department", "efa_offer"]
-    # Edits with history and version go through the OZG workspace (/ozg/); here the record's stamp is shown only.
+    # Edits with history go through the OZG workspace (/ozg/); here the record's stamp is shown only.
     readonly_fields = ["version", "updated_at", "updated_by"]
+
+    def save_model(self, request, obj, form, change):
+        # Like every write of a plan, the admin's raises its version: a workspace edit based on the version before is
+        # refused, and the dashboard, which keeps its OZG figures per version of the plans, counts them anew.
+        if change and form.has_changed():
+            obj.version = F("version") + 1
+            obj.updated_at, obj.updated_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)
+        if change:
+            obj.refresh_from_db(fields=["version"])
 
     @admin.display(description="OZG-ID", ordering="ozg_leistung__ozg_id")
     def ozg_id(self, obj):

@@ -5,12 +5,20 @@ The number of queries depends on the number of rounds shown, never on the number
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
+from functools import cache as cache_once
+from functools import cached_property
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, Sum
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 
 from ozg.choices import EfaKind
 from ozg.models import EfaOffer, OzgLeistung
@@ -21,7 +29,7 @@ from .models import Assessment, Department, ITProject, Organisation, SurveyRound
 from .planning import NO_EVIDENCE, contradiction, evidence, municipal_condition, with_own_plan
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
-from .yoy import EFFECT_LABELS, Comparison, compare, consecutive
+from .yoy import EFFECT_LABELS, Comparison, consecutive, lineage, round_rows, tally
 
 ALL_SERVICES = "Alle Dienstleistungen"
 ONE_ROW_PER_SERVICE = "eine LeiKa-Leistung im Umfang der Organisation je Erhebungsrunde"
@@ -69,60 +77,73 @@ def statuses_present(*counters: Counter) -> list[str]:
     return statuses
 
 
-# --- closed rounds never change: their figures are kept ---------------------------------------------------------
+# --- kept figures: keyed by what they are computed from ------------------------------------------------------------
 
-KEEP_SECONDS = 24 * 3600
+# Every key names what its value is computed from, so a kept value is never out of date and nothing is invalidated;
+# the keep time only bounds the memory of values nobody asks for any more.
+KEEP_SECONDS = 7 * 24 * 3600
+# The code and templates that shape kept values and sections are part of every key: a new release never serves what
+# an older one kept.
+SHAPING_FILES = [
+    *(Path(__file__).with_name(name) for name in ("dashboard.py", "yoy.py", "report_tables.py", "planning.py")),
+    *(Path(__file__).with_name(name) for name in ("reports.py", "links.py")),
+    Path(__file__).parent / "templatetags" / "charts.py",
+    *sorted((Path(settings.BASE_DIR) / "templates" / "monitoring" / "dashboard").glob("*.html")),
+]
 
 
-def fingerprints(rounds) -> dict[int, str]:
-    """Per closed round, what would change if its rows changed (every write raises a row's version); one query.
+@cache_once
+def code_stamp() -> str:
+    shaping = hashlib.sha256()
+    for path in SHAPING_FILES:
+        shaping.update(path.read_bytes())
+    return shaping.hexdigest()[:16]
 
-    A closed round cannot be written to; if it is reopened, edited and closed again, the fingerprint differs.
+
+def round_stamp(round_obj: SurveyRound) -> str:
+    """What a round's figures depend on: its change counter (raised by every write of its rows, see
+    models.count_changes), state, deadline, catalogue version and scale; read with the round, no query of its rows.
+
+    The version's import time tells apart a database loaded anew whose rounds have the same ids and counters.
     """
-    closed = [r.pk for r in rounds if r is not None and r.is_closed]
-    if not closed:
-        return {}
-    rows = (
-        Assessment.objects.filter(round__in=closed)
-        .values("round_id")
-        .annotate(n=Count("pk"), versions=Sum("version"), last=Max("updated_at"))
-        .order_by()
+    version = round_obj.catalogue_version
+    return (
+        f"{round_obj.pk}.{round_obj.change_count}.{int(round_obj.is_closed)}.{round_obj.deadline}.{round_obj.year}."
+        f"{version.pk}.{version.imported_at.isoformat()}.{version.content_hash}.{version.name}."
+        f"{round_obj.maturity_scale_id}.{round_obj.maturity_scale}"
     )
-    prints = {pk: "0" for pk in closed}
-    for row in rows:
-        prints[row["round_id"]] = f"{row['n']}.{row['versions']}.{row['last'].isoformat() if row['last'] else ''}"
-    return prints
 
 
-def kept_key(name: str, rounds, prints: dict[int, str]) -> str | None:
-    """The cache key of a figure over `rounds`, or None if one of them is open (then it is always computed)."""
-    if not rounds or any(r is None or r.pk not in prints for r in rounds):
-        return None
-    parts = "|".join(f"{r.pk}:{prints[r.pk]}" for r in rounds)
-    return f"dashboard:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
+def cache_key(name: str, *parts) -> str:
+    digest = hashlib.sha256("|".join(str(part) for part in parts).encode()).hexdigest()
+    return f"dashboard:{code_stamp()}:{name}:{digest}"
 
 
-def kept(name: str, rounds, prints: dict[int, str], compute):
-    """compute() once per set of closed rounds and their fingerprints."""
-    key = kept_key(name, rounds, prints)
-    value = cache.get(key) if key else None
+def kept(name: str, parts, compute):
+    """compute() once per `parts` (the stamps of everything it reads); a value is kept only if it pickles."""
+    key = cache_key(name, *parts)
+    value = cache.get(key)
     if value is None:
         value = compute()
-        if key:
-            cache.set(key, value, KEEP_SECONDS)
+        cache.set(key, value, KEEP_SECONDS)
     return value
+
+
+def today_if_open(*rounds) -> str:
+    """Figures of an open round say "Stand <today>" in their method note: they are kept for the day."""
+    return timezone.localdate().isoformat() if any(r is not None and not r.is_closed for r in rounds) else ""
 
 
 # --- year over year -----------------------------------------------------------------------------------------------
 
 
-def status_counts(rounds, prints=None) -> dict[int, Counter]:
-    """{round id: Counter(status -> rows)}: closed rounds from what is kept, the others in one query."""
-    keys = {r.pk: kept_key("status", [r], prints or {}) for r in rounds}
-    counts = cache.get_many([k for k in keys.values() if k])
+def status_counts(rounds) -> dict[int, Counter]:
+    """{round id: Counter(status -> rows)}: kept per round and change counter, the missing ones in one query."""
+    keys = {r.pk: cache_key("status", round_stamp(r)) for r in rounds}
+    counts = cache.get_many(list(keys.values()))
     found = {pk: counts[k] for pk, k in keys.items() if k in counts}
     fresh = _status_counts([r for r in rounds if r.pk not in found])
-    cache.set_many({keys[pk]: c for pk, c in fresh.items() if keys[pk]}, KEEP_SECONDS)
+    cache.set_many({keys[pk]: c for pk, c in fresh.items()}, KEEP_SECONDS)
     return {r.pk: found.get(r.pk, fresh.get(r.pk)) for r in rounds}
 
 
@@ -513,9 +534,7 @@ def maturity_distribution(organisation, round_obj) -> ReportTable:
 
 
 def efa_table(organisation, round_obj) -> ReportTable:
-    day = round_obj.deadline or timezone.localdate()
-    offers = EfaOffer.objects.filter(Q(available_from__isnull=True) | Q(available_from__lte=day))
-    available = offers.count()
+    available = available_efa_offers(efa_day(round_obj)).count()
     in_round = Assessment.objects.filter(round=round_obj)
     reused = in_round.filter(efa_offer__isnull=False).values("efa_offer").distinct().count()
     by_kind = dict(in_round.exclude(efa_kind="").values_list("efa_kind").annotate(n=Count("pk")).order_by())
@@ -588,42 +607,151 @@ def project_tables(organisation, round_obj) -> list[ReportTable]:
 
 # --- the whole dashboard ------------------------------------------------------------------------------------------
 
+# A table with more rows than this is not written into the page: a link loads it in place (htmx) or, without
+# JavaScript, opens it on a page of its own. The print view and the workbook always hold it in full.
+LONG_TABLE_ROWS = 25
 
-def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: SurveyRound | None) -> dict:
-    """Every section of the dashboard for the chosen series of rounds and the round in focus."""
-    sections = {"series": [], "comparisons": [], "departments": [], "ozg": [], "efa": []}
-    previous = None
-    if focus is not None:
-        previous = (
-            SurveyRound.objects.filter(organisation=organisation, year__lt=focus.year)
-            .select_related("catalogue_version", "maturity_scale")
-            .order_by("-year")
-            .first()
+
+@dataclass
+class Selection:
+    """What the dashboard shows: the series of rounds compared, the round in focus and the round before it."""
+
+    organisation: Organisation
+    series: list[SurveyRound]
+    focus: SurveyRound | None
+    previous: SurveyRound | None = None
+
+    @classmethod
+    def of(cls, organisation, series, focus, all_rounds=None) -> "Selection":
+        previous = None
+        if focus is not None:
+            rounds = list(all_rounds) if all_rounds is not None else list(rounds_of(organisation))
+            previous = max((r for r in rounds if r.year < focus.year), key=lambda r: r.year, default=None)
+        return cls(organisation, list(series), focus, previous)
+
+
+def default_focus(rounds: list[SurveyRound]) -> SurveyRound | None:
+    """The latest closed round, else the latest round."""
+    closed = [r for r in rounds if r.is_closed]
+    return closed[-1] if closed else (rounds[-1] if rounds else None)
+
+
+def default_selection(organisation: Organisation) -> Selection:
+    """The dashboard as it opens: every round in the series, the latest closed one in focus."""
+    rounds = list(rounds_of(organisation))
+    return Selection.of(organisation, rounds, default_focus(rounds), rounds)
+
+
+def digest(rows) -> str:
+    return hashlib.sha256(repr(list(rows)).encode()).hexdigest()
+
+
+class Stamps:
+    """What the sections read besides the rounds' rows, each read at most once per request by a query that does not
+    grow with the assessments. Departments and IT projects (few, edited in the administration) row by row; the OZG
+    plans by number, versions and last change (every write of a plan raises its version); the OZG catalogue by
+    number, last id and withdrawals (an entry edited in place shows the next day, when the section is built anew
+    for its date anyway); the EfA offers by the very number the table shows."""
+
+    def __init__(self, selection: Selection):
+        self.selection = selection
+        self.organisation = selection.organisation
+
+    @cached_property
+    def organisation_stamp(self) -> str:
+        o = self.organisation
+        return f"{o.pk}.{o.name}.{o.kind}.{o.maturity_scale_id}"
+
+    @cached_property
+    def departments(self) -> str:
+        return digest(
+            Department.objects.filter(organisation=self.organisation).order_by("pk").values_list("pk", "code", "name")
         )
-    prints = fingerprints([*rounds, focus, previous])
-    if rounds:
-        counts = status_counts(rounds, prints)
-        sections["series"].append(as_reported(organisation, rounds, counts))
-        for earlier, later in consecutive(rounds):
-            sections["comparisons"].append(comparison_section(organisation, earlier, later, prints))
-    if focus is not None:
-        compared = [focus, previous] if previous else [focus]
-        sections["departments"].append(
-            kept("departments", compared, prints, lambda: departments(organisation, focus, previous))
+
+    @cached_property
+    def projects(self) -> str:
+        rows = ITProject.objects.filter(organisation=self.organisation, year=self.selection.focus.year)
+        return digest(rows.order_by("pk").values_list("pk", "title", "state", "department_id"))
+
+    @cached_property
+    def ozg(self) -> str:
+        figures = with_own_plan(OzgLeistung.objects.order_by(), self.organisation).aggregate(
+            leistungen=Count("pk"),
+            last=Max("pk"),
+            withdrawn=Count("withdrawn_on"),
+            plans=Count("own_plan"),
+            versions=Sum("own_plan__version"),
+            changed=Max("own_plan__updated_at"),
         )
-        sections["efa"] = [efa_table(organisation, focus), *project_tables(organisation, focus)]
-    sections["ozg"] = ozg_tables(organisation, focus)
-    return sections
+        return repr(sorted(figures.items()))
+
+    @cached_property
+    def efa(self) -> str:
+        return str(available_efa_offers(efa_day(self.selection.focus)).count())
 
 
-def comparison_section(organisation, earlier, later, prints) -> dict:
-    section = {"earlier": earlier, "later": later, "kept_key": kept_key("compare", [earlier, later], prints)}
+def efa_day(round_obj):
+    return round_obj.deadline or timezone.localdate()
+
+
+def available_efa_offers(day):
+    return EfaOffer.objects.filter(Q(available_from__isnull=True) | Q(available_from__lte=day))
+
+
+# Each section: the stamps of what its tables are computed from. The same stamps key the tables (for the workbook and
+# the full-table pages) and, with how they are shown, the rendered section.
+
+
+def series_tables(selection: Selection) -> list[ReportTable]:
+    if not selection.series:
+        return []
+    return [as_reported(selection.organisation, selection.series, status_counts(selection.series))]
+
+
+def series_stamp(selection: Selection, stamps: Stamps) -> tuple:
+    return (
+        stamps.organisation_stamp,
+        *[round_stamp(r) for r in selection.series],
+        today_if_open(*selection.series),
+    )
+
+
+def version_stamp(version) -> str:
+    return f"{version.pk}.{version.imported_at.isoformat()}.{version.content_hash}"
+
+
+def kept_rows(round_obj: SurveyRound) -> dict[int, str]:
+    return kept("rows", [round_stamp(round_obj)], lambda: round_rows(round_obj))
+
+
+def comparison_of(earlier: SurveyRound, later: SurveyRound) -> Comparison:
+    """compare(earlier, later), kept per pair of round stamps. When one round changed, only its rows are read again:
+    the lineage of the rows through the catalogue is kept per pair of entry sets and holds while rows are edited."""
+
+    def compute():
+        before, after = kept_rows(earlier), kept_rows(later)
+        parts = [
+            version_stamp(earlier.catalogue_version),
+            version_stamp(later.catalogue_version),
+            digest(sorted(before)),
+            digest(sorted(after)),
+        ]
+        lines = kept("lineage", parts, lambda: lineage(earlier, later, before, after))
+        return tally(lines, earlier, later, before, after)
+
+    return kept("compare", [round_stamp(earlier), round_stamp(later)], compute)
+
+
+def comparison_section(organisation, earlier, later) -> dict:
+    section = {"earlier": earlier, "later": later}
     try:
-        comparison = kept("compare", [earlier, later], prints, lambda: compare(earlier, later))
+        comparison = comparison_of(earlier, later)
     except ValidationError as error:
         # Catalogues without a common line of versions: the years are shown as reported, not bridged.
         section["unavailable"] = " ".join(m for messages in error.message_dict.values() for m in messages)
         return section
+    # The rounds as read now (the stamps say they are the same as when the comparison was kept).
+    comparison.earlier, comparison.later = earlier, later
     section["comparison"] = comparison
     section["tables"] = [
         like_for_like(organisation, comparison),
@@ -633,8 +761,234 @@ def comparison_section(organisation, earlier, later, prints) -> dict:
     return section
 
 
+def comparison_stamp(stamps: Stamps, earlier, later) -> tuple:
+    return (stamps.organisation_stamp, round_stamp(earlier), round_stamp(later), today_if_open(earlier, later))
+
+
+def department_tables(selection: Selection, stamps: Stamps) -> list[ReportTable]:
+    focus, previous = selection.focus, selection.previous
+    if focus is None:
+        return []
+    return [
+        kept(
+            "departments",
+            department_stamp(selection, stamps),
+            lambda: departments(selection.organisation, focus, previous),
+        )
+    ]
+
+
+def department_stamp(selection: Selection, stamps: Stamps) -> tuple:
+    focus, previous = selection.focus, selection.previous
+    return (
+        stamps.organisation_stamp,
+        round_stamp(focus),
+        round_stamp(previous) if previous else "",
+        stamps.departments,
+        today_if_open(focus, previous),
+    )
+
+
+def ozg_section_tables(selection: Selection, stamps: Stamps) -> list[ReportTable]:
+    return kept("ozg", ozg_stamp(selection, stamps), lambda: ozg_tables(selection.organisation, selection.focus))
+
+
+def ozg_stamp(selection: Selection, stamps: Stamps) -> tuple:
+    # The plans' maturity table states today's date: the section is built once a day.
+    focus = selection.focus
+    return (
+        stamps.organisation_stamp,
+        round_stamp(focus) if focus else "",
+        stamps.ozg,
+        timezone.localdate().isoformat(),
+    )
+
+
+def efa_tables(selection: Selection, stamps: Stamps) -> list[ReportTable]:
+    focus = selection.focus
+    if focus is None:
+        return []
+    organisation = selection.organisation
+    return kept(
+        "efa",
+        efa_stamp(selection, stamps),
+        lambda: [efa_table(organisation, focus), *project_tables(organisation, focus)],
+    )
+
+
+def efa_stamp(selection: Selection, stamps: Stamps) -> tuple:
+    focus = selection.focus
+    return (
+        stamps.organisation_stamp,
+        round_stamp(focus),
+        stamps.efa,
+        stamps.projects,
+        stamps.departments,
+        efa_day(focus).isoformat(),  # offers available on the deadline, or today without one
+        today_if_open(focus),
+    )
+
+
+def sections_of(selection: Selection, stamps: Stamps | None = None) -> dict:
+    """Every section's tables for the selection; kept figures are used where their stamps are unchanged."""
+    stamps = stamps or Stamps(selection)
+    organisation = selection.organisation
+    return {
+        "series": series_tables(selection),
+        "comparisons": [comparison_section(organisation, a, b) for a, b in consecutive(selection.series)],
+        "departments": department_tables(selection, stamps),
+        "ozg": ozg_section_tables(selection, stamps),
+        "efa": efa_tables(selection, stamps),
+    }
+
+
+def dashboard(organisation: Organisation, rounds: list[SurveyRound], focus: SurveyRound | None) -> dict:
+    """Every section of the dashboard for the chosen series of rounds and the round in focus."""
+    return sections_of(Selection.of(organisation, rounds, focus))
+
+
 def all_tables(sections: dict) -> list[ReportTable]:
     tables = [*sections["series"]]
     for item in sections["comparisons"]:
         tables += item.get("tables", [])
     return tables + sections["departments"] + sections["ozg"] + sections["efa"]
+
+
+# --- the page's sections as rendered HTML -------------------------------------------------------------------------
+
+
+@dataclass
+class View:
+    """How the sections are shown: on screen or for print, and the page's query string (the selection), which the
+    export and full-table links carry. Nothing in a section depends on who looks: whoever may see the organisation's
+    dashboard sees all of it."""
+
+    print: bool = False
+    querystring: str = ""
+
+    def parts(self) -> tuple:
+        """What the rendered HTML depends on besides the figures; the links start with the script prefix, which a
+        background task (warm) knows from FORCE_SCRIPT_NAME only."""
+        return (self.print, self.querystring, get_script_prefix())
+
+    def context(self, selection: Selection) -> dict:
+        return {
+            "organisation": selection.organisation,
+            "focus": selection.focus,
+            "print": self.print,
+            "querystring": self.querystring,
+            "long_rows": LONG_TABLE_ROWS,
+        }
+
+
+def _fragment_specs(selection: Selection, stamps: Stamps):
+    """(name, stamp, template, context builder) per section of the page, in the page's order."""
+    organisation = selection.organisation
+    specs = [("series", series_stamp(selection, stamps), "_series.html", lambda: {"tables": series_tables(selection)})]
+    for earlier, later in consecutive(selection.series):
+        specs.append(
+            (
+                f"comparison-{earlier.pk}-{later.pk}",
+                comparison_stamp(stamps, earlier, later),
+                "_comparison.html",
+                lambda earlier=earlier, later=later: {"item": comparison_section(organisation, earlier, later)},
+            )
+        )
+    if selection.focus is not None:
+        specs.append(
+            (
+                "departments",
+                department_stamp(selection, stamps),
+                "_departments.html",
+                lambda: {"tables": department_tables(selection, stamps)},
+            )
+        )
+    specs.append(
+        ("ozg", ozg_stamp(selection, stamps), "_ozg.html", lambda: {"tables": ozg_section_tables(selection, stamps)})
+    )
+    if selection.focus is not None:
+        specs.append(
+            ("efa", efa_stamp(selection, stamps), "_efa.html", lambda: {"tables": efa_tables(selection, stamps)})
+        )
+    return specs
+
+
+def rendered_sections(selection: Selection, view: View | None = None) -> dict:
+    """The page's sections as HTML (series, comparisons: a list, departments, ozg, efa; "" where the selection has
+    none): each from the cache while its stamps stand, else built and kept.
+
+    One read of the cache for the whole page; a section found there costs no query and no template.
+    """
+    view = view or View()
+    stamps = Stamps(selection)
+    specs = _fragment_specs(selection, stamps)
+    keys = {name: cache_key(f"section-{name}", *stamp, *view.parts()) for name, stamp, _, _ in specs}
+    found = cache.get_many(list(keys.values()))
+    html, fresh = {}, {}
+    for name, _, template, build in specs:
+        key = keys[name]
+        if key in found:
+            html[name] = found[key]
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            html[name] = render_to_string(f"monitoring/dashboard/{template}", {**view.context(selection), **build()})
+        fresh[key] = html[name]
+    if fresh:
+        cache.set_many(fresh, KEEP_SECONDS)
+    html = {name: mark_safe(text) for name, text in html.items()}  # rendered by our own templates
+    return {
+        "series": html["series"],
+        "comparisons": [text for name, text in html.items() if name.startswith("comparison-")],
+        "departments": html.get("departments", ""),
+        "ozg": html["ozg"],
+        "efa": html.get("efa", ""),
+    }
+
+
+# --- one long table on its own ------------------------------------------------------------------------------------
+
+
+def _long_table(selection: Selection, stamps: Stamps, slug: str):
+    """(stamp, builder) of the long table named `slug`: a pair's catalogue effects by family or the focus year's
+    project list; None if the selection has no such table."""
+    organisation, focus = selection.organisation, selection.focus
+    for earlier, later in consecutive(selection.series):
+        if slug == f"katalogeffekte-{earlier.year}-{later.year}":
+
+            def families(earlier=earlier, later=later):
+                tables = comparison_section(organisation, earlier, later).get("tables")
+                return tables[2] if tables else None
+
+            return comparison_stamp(stamps, earlier, later), families
+    if focus is not None and slug == f"projektliste-{focus.year}":
+        return efa_stamp(selection, stamps), lambda: efa_tables(selection, stamps)[-1]
+    return None
+
+
+def rendered_table(selection: Selection, slug: str, view: View, autofocus: bool = False) -> tuple[str, str] | None:
+    """(title, HTML) of one long table, kept like the sections; None if the selection has no such table.
+    `autofocus`: the table takes the focus when htmx puts it in place of the link that loaded it."""
+    spec = _long_table(selection, Stamps(selection), slug)
+    if spec is None:
+        return None
+    stamp, build = spec
+    key = cache_key(f"table-{slug}", *stamp, *view.parts(), autofocus)
+    found = cache.get(key)
+    if found is None:
+        table = build()
+        if table is None:
+            return None
+        context = {**view.context(selection), "table": table, "chart": "", "autofocus": autofocus}
+        with translation.override(settings.LANGUAGE_CODE):
+            found = (table.title, render_to_string("monitoring/dashboard/_table.html", context))
+        cache.set(key, found, KEEP_SECONDS)
+    title, html = found
+    return title, mark_safe(html)  # rendered by our own template
+
+
+def warm(organisation: Organisation) -> None:
+    """Compute and keep everything the dashboard of `organisation` shows as it opens: the rendered sections and the
+    figures behind them. For a background task after a round was closed or a catalogue changed, so that the next
+    person to open the dashboard does not wait for it; calling it again while nothing changed costs one cache read.
+    """
+    rendered_sections(default_selection(organisation))

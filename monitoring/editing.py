@@ -284,6 +284,7 @@ def apply_changes(
             )
         written = set(values) | {name for row in per_row.values() for name in row}
         meta = ["version", "updated_at"] + (["confirmed_by", "confirmed_at"] if confirmation != "keep" else [])
+        # bulk_update raises the rounds' change counters in this transaction (models.count_changes).
         columns = [*sorted(written), "justification", *meta]
         for start in range(0, len(written_rows), WRITE_BATCH):
             Assessment.objects.bulk_update(written_rows[start : start + WRITE_BATCH], columns)

@@ -381,6 +381,23 @@ class ColumnsForm(forms.Form):
 # --- the dashboard ---------------------------------------------------------------------------------------------------
 
 
+class ListedChoiceIterator(forms.models.ModelChoiceIterator):
+    """The choices of a field from the records the view has read already (`field.listed`): drawing the form costs
+    no query (Django's iterator asks the database each time a field is drawn)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.field.listed:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.field.listed) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.field.listed)
+
+
 class RoundsForm(forms.Form):
     """Which rounds form the series and which round the department, OZG, EfA and project tables look at."""
 
@@ -398,11 +415,15 @@ class RoundsForm(forms.Form):
         empty_label="die jüngste abgeschlossene Runde",
     )
 
-    def __init__(self, data, rounds):
+    def __init__(self, data, rounds, listed=None):
+        """`rounds`: the organisation's rounds (a queryset, for the checks); `listed`: the same, read already."""
         super().__init__(data)
         for name in ("runden", "runde"):
-            self.fields[name].queryset = rounds
-            self.fields[name].label_from_instance = lambda r: f"{r.year} ({r.state_label})"
+            field = self.fields[name]
+            if listed is not None:
+                field.iterator, field.listed = ListedChoiceIterator, listed
+            field.queryset = rounds
+            field.label_from_instance = lambda r: f"{r.year} ({r.state_label})"
 
 
 # --- survey rounds ---------------------------------------------------------------------------------------------------

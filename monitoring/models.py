@@ -2,7 +2,8 @@
 
 The domain rules (scale of a maturity level, justification of "Kein Optimierungspotenzial", project of the same
 organisation, closed rounds are read-only) are enforced here, on every ORM path, and the closed-round lock once more by
-a database trigger (see migration 0002).
+a database trigger (see migration 0002). On the same paths every write of assessments raises its round's change
+counter, in the writer's transaction: the dashboard's figures of a round are kept for as long as the counter stands.
 """
 
 import re
@@ -10,8 +11,8 @@ import re
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 
 from leika.models import CatalogueVersion, LeikaEntry
 from ozg.choices import EfaKind
@@ -227,6 +228,9 @@ class SurveyRound(models.Model):
     )
     is_closed = models.BooleanField("abgeschlossen", default=False, db_index=True)
     deadline = models.DateField("Meldefrist", null=True, blank=True)
+    # Raised by every write of the round's assessments (see count_changes): what the dashboard's kept figures of the
+    # round are keyed by, so an unchanged round, open or closed, is never counted again.
+    change_count = models.PositiveBigIntegerField("Änderungszähler", default=0, editable=False)
 
     class Meta:
         verbose_name = "Erhebungsrunde"
@@ -245,6 +249,15 @@ class SurveyRound(models.Model):
 
     def __str__(self):
         return f"{self.organisation} {self.year}"
+
+    def save(self, *args, **kwargs):
+        # The counter is raised in the database only (count_changes): saving a round read earlier never writes back
+        # the value it read, which would undo a raise made since and bring back figures kept for older rows.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "change_count"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def state_label(self) -> str:
@@ -292,6 +305,14 @@ def _round_labels_closed(round_ids) -> list[str]:
     return [str(r) for r in closed]
 
 
+def count_changes(round_ids) -> None:
+    """Raise the change counter of the rounds whose assessments were just written; called inside the write's
+    transaction and after the write (rows first, then the round: the order every writer locks in)."""
+    ids = {pk for pk in round_ids if pk is not None}
+    if ids:
+        SurveyRound.objects.filter(pk__in=ids).update(change_count=F("change_count") + 1)
+
+
 # Fields a rule of Assessment depends on; a queryset update of one of them is checked row by row.
 RULE_FIELDS = {"round", "leika_entry", "department", "maturity_level", "status", "justification", "it_project"}
 
@@ -299,20 +320,26 @@ RULE_FIELDS = {"round", "leika_entry", "department", "maturity_level", "status",
 class AssessmentQuerySet(models.QuerySet):
     """Queryset paths that bypass Model.save() still honour the rules, above all the closed-round lock."""
 
-    def _refuse_closed(self, extra_round_ids=()):
-        round_ids = set(self.values_list("round_id", flat=True).distinct()) | set(extra_round_ids)
+    def _refuse_closed(self, extra_round_ids=()) -> set[int]:
+        """The rounds the rows are in (and `extra_round_ids`), none of them closed."""
+        round_ids = set(self.order_by().values_list("round_id", flat=True).distinct()) | set(extra_round_ids)
         closed = _round_labels_closed(round_ids)
         if closed:
             raise ClosedRoundError(", ".join(closed))
+        return round_ids
 
     def update(self, **kwargs):
         target = kwargs.get("round")
         target_ids = [getattr(target, "pk", target)] if target is not None else []
         if "round_id" in kwargs:
             target_ids.append(kwargs["round_id"])
-        self._refuse_closed(target_ids)
+        round_ids = self._refuse_closed(target_ids)
         self._check_rules(kwargs)
-        return super().update(**kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            updated = super().update(**kwargs)
+            if updated:
+                count_changes(round_ids)
+        return updated
 
     def _check_rules(self, kwargs) -> None:
         """Plain values that a rule depends on are checked against each row they would land in.
@@ -338,20 +365,29 @@ class AssessmentQuerySet(models.QuerySet):
     update.queryset_only = True
 
     def delete(self):
-        self._refuse_closed()
-        return super().delete()
+        round_ids = self._refuse_closed()
+        with transaction.atomic(using=self.db, savepoint=False):
+            deleted = super().delete()
+            count_changes(round_ids)
+        return deleted
 
     delete.queryset_only = True
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         Assessment.validate_many(objs)
-        return super().bulk_create(objs, *args, **kwargs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            created = super().bulk_create(objs, *args, **kwargs)
+            count_changes({obj.round_id for obj in objs})
+        return created
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs = list(objs)
-        Assessment.validate_many(objs)
-        return super().bulk_update(objs, fields, *args, **kwargs)
+        stored_round_ids = Assessment.validate_many(objs)
+        with transaction.atomic(using=self.db, savepoint=False):
+            updated = super().bulk_update(objs, fields, *args, **kwargs)
+            count_changes(stored_round_ids | {obj.round_id for obj in objs})
+        return updated
 
 
 class Assessment(models.Model):
@@ -433,14 +469,19 @@ class Assessment(models.Model):
 
     def save(self, *args, **kwargs):
         self.justification = (self.justification or "").strip()
-        self.validate()
-        super().save(*args, **kwargs)
+        stored_round_id = self.validate()
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)
+            count_changes({self.round_id, stored_round_id})
 
     def delete(self, *args, **kwargs):
-        stored_closed = self._stored_round_closed()
-        if stored_closed:
-            raise ClosedRoundError(stored_closed)
-        return super().delete(*args, **kwargs)
+        stored = self._stored_round()
+        if stored is not None and stored.is_closed:
+            raise ClosedRoundError(str(stored))
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            deleted = super().delete(*args, **kwargs)
+            count_changes({stored.pk if stored else self.round_id})
+        return deleted
 
     @property
     def row_label(self) -> str:
@@ -481,13 +522,15 @@ class Assessment(models.Model):
             add("it_project", "Das IT-Projekt gehört zu einer anderen Organisation.")
         return errors
 
-    def _stored_round_closed(self) -> str | None:
+    def _stored_round(self) -> SurveyRound | None:
+        """The round the stored row is in (None for a new row)."""
         if self.pk is None:
             return None
-        stored = (
-            SurveyRound.objects.filter(assessments__pk=self.pk, is_closed=True).select_related("organisation").first()
-        )
-        return str(stored) if stored else None
+        return SurveyRound.objects.filter(assessments__pk=self.pk).select_related("organisation").first()
+
+    def _stored_round_closed(self) -> str | None:
+        stored = self._stored_round()
+        return str(stored) if stored is not None and stored.is_closed else None
 
     def clean(self):
         errors = {}
@@ -500,16 +543,18 @@ class Assessment(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    def validate(self):
-        """What save() checks: the rules, with the closed-round lock as its own exception type."""
-        stored_closed = self._stored_round_closed()
-        if stored_closed:
-            raise ClosedRoundError(stored_closed)
+    def validate(self) -> int | None:
+        """What save() checks: the rules, with the closed-round lock as its own exception type. Returns the id of
+        the round the stored row is in (None for a new row)."""
+        stored = self._stored_round()
+        if stored is not None and stored.is_closed:
+            raise ClosedRoundError(str(stored))
         if self.round.is_closed:
             raise ClosedRoundError(str(self.round))
         errors = self.rule_errors(self.round)
         if errors:
             raise ValidationError(errors)
+        return stored.pk if stored is not None else None
 
     @classmethod
     def _load_related(cls, objs) -> None:
@@ -535,17 +580,22 @@ class Assessment(models.Model):
                     field.set_cached_value(obj, loaded[value])
 
     @classmethod
-    def validate_many(cls, objs) -> None:
-        """Check a batch with one query for rounds and one for stored rows, as bulk paths need."""
+    def validate_many(cls, objs) -> set[int]:
+        """Check a batch with one query for rounds and one for stored rows, as bulk paths need. Returns the ids of
+        the rounds the stored rows are in."""
         rounds = {
             r.pk: r
             for r in SurveyRound.objects.filter(pk__in={o.round_id for o in objs}).select_related(
                 "organisation", "catalogue_version", "maturity_scale"
             )
         }
-        stored_closed = _round_labels_closed(
-            cls.objects.filter(pk__in=[o.pk for o in objs if o.pk]).values_list("round_id", flat=True)
+        stored_round_ids = set(
+            cls.objects.filter(pk__in=[o.pk for o in objs if o.pk])
+            .order_by()
+            .values_list("round_id", flat=True)
+            .distinct()
         )
+        stored_closed = _round_labels_closed(stored_round_ids)
         if stored_closed:
             raise ClosedRoundError(", ".join(stored_closed))
         cls._load_related(objs)
@@ -557,6 +607,7 @@ class Assessment(models.Model):
             if errors:
                 first = "; ".join(f"{m}" for messages in errors.values() for m in messages)
                 raise ValidationError(f"Zeile {position} ({obj.leika_entry.key}): {first}", code="invalid_row")
+        return stored_round_ids
 
 
 class ChangeSource(models.TextChoices):

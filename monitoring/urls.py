@@ -10,6 +10,7 @@ urlpatterns = [
     path("auswertung/<int:pk>/", dashboard.dashboard, name="dashboard"),
     path("auswertung/<int:pk>/druck/", dashboard.dashboard_print, name="dashboard_print"),
     path("auswertung/<int:pk>/tabellen.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
+    path("auswertung/<int:pk>/tabelle/<slug:slug>/", dashboard.dashboard_table, name="dashboard_table"),
     path("kataloge/", catalogues.catalogues, name="catalogues"),
     path("kataloge/<int:pk>/abgleich/", catalogues.crosswalk, name="crosswalk"),
     path("kataloge/<int:pk>/abgleich.xlsx", catalogues.crosswalk_xlsx, name="crosswalk_xlsx"),

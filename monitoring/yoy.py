@@ -122,29 +122,56 @@ class Comparison:
         return +total == +Counter(self.end)
 
 
-def _rows(round_obj: SurveyRound) -> dict[int, str]:
-    return dict(round_obj.assessments.values_list("leika_entry_id", "status"))
+def round_rows(round_obj: SurveyRound) -> dict[int, str]:
+    """{entry: status} of the round's rows, in one query of the round's own rows."""
+    statuses = {status.value: status.value for status in Status}  # one string per status, however many rows
+    rows = round_obj.assessments.order_by().values_list("leika_entry_id", "status")
+    return {entry_id: statuses.get(status, status) for entry_id, status in rows}
 
 
-def _continuations(chain) -> list[dict[int, int]]:
-    """Per version of the chain: {entry of this version: same-key entry of the version before} where it continues."""
-    steps = []
-    for version in chain:
-        steps.append(
-            dict(
-                version.entries.filter(change__in=CONTINUING, predecessor__isnull=False).values_list(
-                    "pk", "predecessor_id"
-                )
-            )
-        )
-    return steps
+def _continuations(chain) -> tuple[list[dict[int, int]], dict[int, str]]:
+    """Per version of the chain: {entry of this version: same-key entry of the version before} where it continues;
+    and the change of every entry of the chain that does not continue. One query over the chain's versions."""
+    steps = {version.pk: {} for version in chain}
+    changes = {}
+    rows = (
+        LeikaEntry.objects.filter(version__in=chain)
+        .order_by()
+        .values_list("version_id", "pk", "predecessor_id", "change")
+    )
+    for version_id, pk, predecessor_id, change in rows:
+        if change in CONTINUING and predecessor_id is not None:
+            steps[version_id][pk] = predecessor_id
+        else:
+            changes[pk] = change
+    return [steps[version.pk] for version in chain], changes
 
 
-def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
-    """Follow the later round's rows back to the earlier round through every catalogue version between them."""
-    before, after = _rows(earlier), _rows(later)
+@dataclass
+class Lineage:
+    """How the later round's rows follow from the earlier round's through the catalogue: the earlier row each
+    like-for-like row continues, and the catalogue effect (kind, family) of every other row of either round.
+
+    It depends on which entries the two rounds hold and on the catalogue versions between them, not on the rows'
+    values: it holds for as long as no row is added or removed, whatever is edited.
+    """
+
+    followed: dict[int, int]  # later entry -> earlier entry
+    later_effects: dict[int, tuple[str, str]]  # later entry -> (effect, family)
+    earlier_effects: dict[int, tuple[str, str]]  # earlier entry -> (effect, family)
+    family_names: dict[str, str]
+
+
+def lineage(earlier: SurveyRound, later: SurveyRound, before, after) -> Lineage:
+    """Follow the entries of the later round's rows (`after`) back to the earlier round's (`before`) through every
+    catalogue version between them.
+
+    Catalogue records are read by version (the chain's entries and changes, the two versions' keys), never by lists
+    of ids: the number of queries is fixed and none of them grows with a list the size of a round.
+    """
+    before, after = set(before), set(after)
     chain = version_chain(earlier.catalogue_version, later.catalogue_version)
-    steps = _continuations(chain)
+    steps, new_side = _continuations(chain)
 
     # origin[later entry] = entry of the earlier version it continues (same key all the way), if any;
     # otherwise the entry of the version where the line breaks, whose own change says what happened.
@@ -162,7 +189,7 @@ def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
     reached = set(origin.values())
     forwards = [{old: new for new, old in step.items()} for step in steps]
     broke_old = {}
-    for entry_id in set(before) - reached:
+    for entry_id in before - reached:
         node = entry_id
         for version, forward in zip(chain, forwards, strict=True):
             following = forward.get(node)
@@ -171,48 +198,71 @@ def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
                 break
             node = following
 
-    keys = dict(LeikaEntry.objects.filter(pk__in=set(before) | set(after)).values_list("pk", "key"))
-    new_side = dict(LeikaEntry.objects.filter(pk__in=set(broke_new.values())).values_list("pk", "change"))
-    old_side = {
-        (version_id, entry_id): kind
-        for version_id, entry_id, kind in CatalogueChange.objects.filter(
-            version__in=chain, entry_id__in={node for _, node in broke_old.values()}
-        ).values_list("version_id", "entry_id", "kind")
-    }
-    merged_targets = set(
-        CatalogueChange.objects.filter(
-            version__in=chain, kind=Change.ZUSAMMENGELEGT, successor_id__in=set(broke_new.values())
-        ).values_list("successor_id", flat=True)
-    )
+    old_side, merged_targets = {}, set()
+    broken_targets = set(broke_new.values())
+    changes = CatalogueChange.objects.filter(version__in=chain).order_by()
+    for version_id, entry_id, kind, successor_id in changes.values_list(
+        "version_id", "entry_id", "kind", "successor_id"
+    ):
+        old_side[(version_id, entry_id)] = kind
+        if kind == Change.ZUSAMMENGELEGT and successor_id in broken_targets:
+            merged_targets.add(successor_id)
 
-    effects: dict[tuple[str, str], Effect] = {}
-
-    def effect(kind: str, key: str) -> Effect:
-        family = key[:8]
-        return effects.setdefault((kind, family), Effect(kind, family))
-
-    pairs = Counter()
-    for entry_id, status in after.items():
+    versions = {earlier.catalogue_version_id, later.catalogue_version_id}
+    keys = dict(LeikaEntry.objects.filter(version__in=versions).order_by().values_list("pk", "key"))
+    followed, later_effects, earlier_effects = {}, {}, {}
+    for entry_id in after:
         if entry_id in origin:
             source = origin[entry_id]
             if source in before:
-                pairs[(before[source], status)] += 1
-            else:
-                effect(SCOPE_IN, keys[entry_id]).delta[status] += 1
+                followed[entry_id] = source
+                continue
+            kind = SCOPE_IN
         elif broke_new[entry_id] in merged_targets:
-            effect(ZUSAMMENGELEGT, keys[entry_id]).delta[status] += 1
+            kind = ZUSAMMENGELEGT
         else:
-            effect(NEW_SIDE_EFFECT.get(new_side.get(broke_new[entry_id]), NEU), keys[entry_id]).delta[status] += 1
-    for entry_id, status in before.items():
-        if entry_id in reached:
-            continue
+            kind = NEW_SIDE_EFFECT.get(new_side.get(broke_new[entry_id]), NEU)
+        later_effects[entry_id] = (kind, keys[entry_id][:8])
+    for entry_id in before - reached:
         kind = OLD_SIDE_EFFECT.get(old_side.get(broke_old[entry_id]), ENTFALLEN) if entry_id in broke_old else SCOPE_OUT
-        effect(kind, keys[entry_id]).delta[status] -= 1
+        earlier_effects[entry_id] = (kind, keys[entry_id][:8])
 
-    _name_families(effects.values(), earlier, later)
+    families = {family for _, family in (*later_effects.values(), *earlier_effects.values())}
+    names = family_names(families, [later.catalogue_version_id, earlier.catalogue_version_id])
+    return Lineage(followed, later_effects, earlier_effects, names)
+
+
+def tally(lineage: Lineage, earlier: SurveyRound, later: SurveyRound, before, after) -> Comparison:
+    """The comparison of the rows' statuses (`before`, `after`: {entry: status}) along their lineage."""
+    effects: dict[tuple[str, str], Effect] = {}
+
+    def effect(kind: str, family: str) -> Effect:
+        found = effects.get((kind, family))
+        if found is None:
+            name = lineage.family_names.get(family, f"Leistungsobjekt {family}")
+            found = effects[(kind, family)] = Effect(kind, family, name)
+        return found
+
+    pairs = Counter()
+    followed = lineage.followed
+    for entry_id, status in after.items():
+        source = followed.get(entry_id)
+        if source is not None:
+            pairs[(before[source], status)] += 1
+        else:
+            effect(*lineage.later_effects[entry_id]).delta[status] += 1
+    for entry_id, (kind, family) in lineage.earlier_effects.items():
+        effect(kind, family).delta[before[entry_id]] -= 1
+
     order = list(EFFECT_LABELS)
     ordered = sorted(effects.values(), key=lambda e: (order.index(e.kind), -abs(e.total), e.family))
     return Comparison(earlier, later, Counter(before.values()), Counter(after.values()), pairs, ordered)
+
+
+def compare(earlier: SurveyRound, later: SurveyRound) -> Comparison:
+    """The later round's rows followed back to the earlier round's, and their statuses counted along the way."""
+    before, after = round_rows(earlier), round_rows(later)
+    return tally(lineage(earlier, later, before, after), earlier, later, before, after)
 
 
 def _name_families(effects, earlier: SurveyRound, later: SurveyRound) -> None:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0006_ozg_plan_workspace'),
+        ('monitoring', '0007_round_change_count'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
