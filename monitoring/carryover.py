@@ -20,6 +20,7 @@ from ozg.models import MaturityScale
 
 from .access import it_office_organisations
 from .choices import Status
+from .dashboard import warm_later
 from .jobs import Finished
 from .models import Assessment, Organisation, SurveyRound, german_count
 
@@ -159,6 +160,7 @@ def open_round_job(job, progress) -> Finished:
         progress=progress,
     )
     carried = new_round.assessments.count()
+    warm_later([organisation])  # the dashboard opens on the new round now
     return Finished(
         f"Die Erhebungsrunde {new_round} ist eröffnet; {german_count(carried)} Bewertungen wurden aus der vorigen "
         "Runde übernommen und warten auf Bestätigung.",

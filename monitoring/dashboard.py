@@ -13,12 +13,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django_tasks import task
 
 from ozg.choices import EfaKind
 from ozg.models import EfaOffer, OzgLeistung
@@ -984,6 +986,21 @@ def rendered_table(selection: Selection, slug: str, view: View, autofocus: bool 
         cache.set(key, found, KEEP_SECONDS)
     title, html = found
     return title, mark_safe(html)  # rendered by our own template
+
+
+@task()
+def warm_task(organisation_id: int) -> None:
+    """warm() in the task worker; an organisation deleted in the meantime is skipped."""
+    organisation = Organisation.objects.filter(pk=organisation_id).first()
+    if organisation is not None:
+        warm(organisation)
+
+
+def warm_later(organisations) -> None:
+    """Queue warm() for these organisations once the current transaction has committed (at once outside of one), so
+    that the worker reads what was just written."""
+    ids = [organisation.pk for organisation in organisations]
+    transaction.on_commit(lambda: [warm_task.enqueue(pk) for pk in ids])
 
 
 def warm(organisation: Organisation) -> None:

@@ -19,8 +19,9 @@ from leika.tabular import ImportFailed
 from ozg.importing import import_leika_with_ozg, import_ozg
 
 from .access import it_office_organisations, may_maintain_catalogues
+from .dashboard import warm_later
 from .jobs import Finished, JobRefused
-from .models import german_count
+from .models import Organisation, german_count
 from .online_services import apply_online_services, plan_online_services
 
 LEIKA, OZG, ONLINE = "leika", "ozg", "online"
@@ -80,6 +81,8 @@ def import_job(background_job, progress) -> Finished:
             "Die Datei kann nicht importiert werden; es wurde nichts geschrieben.", [str(e) for e in failure.errors]
         ) from None
     progress(1, 1)
+    # Catalogues and online services feed every organisation's dashboard (crosswalk, OZG quotas): prepared again.
+    warm_later(Organisation.objects.all())
     return Finished(
         f"Übernommen: {outcome.title}.",
         lines=[*outcome.notes, *(f"{label}: {german_count(count)}" for label, count in outcome.lines)],

@@ -302,6 +302,31 @@ def test_warm_twice_costs_no_figures(world):
     assert not reads_records(queries)
 
 
+def test_closing_a_round_prepares_its_dashboard_in_the_background(world, django_capture_on_commit_callbacks):
+    """The close view queues warm() for after its commit (run at once by the tests' immediate task backend): the
+    first person to open the dashboard afterwards reads no record."""
+    client = viewer(world)
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(reverse("round_close", args=[world.round.pk]))
+    assert response.status_code == 302
+    assert queued, "closing queued nothing"
+    with CaptureQueriesContext(connection) as queries:
+        client.get(dashboard_url(world))
+    assert not reads_records(queries)
+    assert len(queries) == MINIMAL_QUERIES
+
+
+def test_without_the_background_warming_the_first_request_after_closing_computes_the_figures(world):
+    """The counterpart: what the first reader would pay if nothing warmed the cache (commit callbacks not run)."""
+    client = viewer(world)
+    cache.clear()
+    client.post(reverse("round_close", args=[world.round.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(dashboard_url(world))
+    assert reads_records(queries)
+
+
 # --- long tables load on demand ------------------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from ..access import (
 )
 from ..carryover import open_round, open_round_params, round_to_open
 from ..choices import JobKind
+from ..dashboard import warm_later
 from ..forms import DeadlineForm, OpenRoundForm
 from ..links import assessment_url
 from ..models import Assessment, AssessmentChange, Organisation, SurveyRound
@@ -158,6 +159,8 @@ def round_close(request, pk):
             # Edits in flight hold row locks on the assessments they write; closing waits for them to finish.
             list(Assessment.objects.select_for_update().filter(round=round_obj).values_list("pk", flat=True))
             SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=True)
+            # Its figures are final now: prepared for the committee's readers before the first of them asks.
+            warm_later([round_obj.organisation])
         messages.success(
             request, f"Die Erhebungsrunde {round_obj} ist abgeschlossen; ihre Bewertungen sind nun schreibgeschützt."
         )
