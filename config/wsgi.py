@@ -14,3 +14,9 @@ except ImproperlyConfigured:
         "SECRET_KEY muss gesetzt sein, wenn DJANGO_DEBUG aus ist (siehe docs/betrieb.md)."
     ) from None
 application = get_wsgi_application()
+
+# The cache's client library is loaded here, before gunicorn forks its workers (preload_app), not on each worker's
+# first request: that cost a fresh worker 100–150 ms of its first dashboard (benchmarks/dashboard.py).
+if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    import django.core.cache.backends.redis  # noqa: F401, E402
+    import redis  # noqa: F401, E402
