@@ -207,7 +207,7 @@ def test_the_superuser_sees_every_organisation(demo):
 
 def test_the_header_shows_the_clerks_badges_with_words_for_screen_readers(a32):
     html = login("sr.a32").get("/").content.decode()
-    badge = '<span class="nav-count" aria-hidden="true">{0}</span><span class="kern-sr-only">, {0} {1}</span>'
+    badge = '<span class="nav-count" aria-hidden="true">{0}</span><span class="kern-sr-only"> ({0} {1})</span>'
     assert badge.format(151, "noch nicht bestätigt") in html
     assert badge.format(2, "offen an Sie") in html
 
