@@ -112,3 +112,22 @@ def test_the_it_office_sees_the_organisation_with_open_questions(page, live_serv
     expect(page.get_by_role("heading", name="Offene Rückfragen: 2")).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("Stand je Organisationseinheit"))).to_be_visible()
     look(page, "startseite-it-steuerung")
+
+
+def test_the_clerk_switches_a_notification_off(page, live_server, world):
+    clerk = world["clerk"]
+    clerk.email = "sabine.beispiel@example.de"
+    clerk.save(update_fields=["email"])
+    signed_in(page, live_server, clerk, "/")
+    page.get_by_role("link", name="Benachrichtigungen").click()
+    expect(page.get_by_role("heading", name="Benachrichtigungen", level=1)).to_be_visible()
+    expect(page.get_by_text("sabine.beispiel@example.de")).to_be_visible()
+    reminder = page.get_by_label("Erinnerung vor der Meldefrist, solange Leistungen unbestätigt sind")
+    expect(reminder).to_be_checked()
+    expect(page.get_by_label(re.compile("Wöchentliche Übersicht"))).to_have_count(0)  # the IT office's
+    look(page, "benachrichtigungen")
+    reminder.uncheck()
+    page.get_by_role("button", name="Einstellungen speichern").click()
+    expect(page.get_by_text("Ihre Einstellungen der Benachrichtigungen sind gespeichert.")).to_be_visible()
+    expect(page.get_by_label("Erinnerung vor der Meldefrist, solange Leistungen unbestätigt sind")).not_to_be_checked()
+    assert not clerk.notification_preferences.get(kind="frist").enabled
