@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "monitoring.context_processors.badges",
             ],
         },
     },
@@ -167,6 +168,14 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "digitalisierungsmonitor@localhost")
+# Notifications (monitoring.notifications): the subject's prefix, and the address of the application as the links in
+# mails name it (no request to take it from in the worker or in send_reminders).
+EMAIL_SUBJECT_PREFIX = os.environ.get("EMAIL_SUBJECT_PREFIX", "[Digitalisierungsmonitor] ")
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Days before a round's deadline on which send_reminders reminds departments with unconfirmed rows.
+REMINDER_DAYS = sorted({int(day) for day in env_list("REMINDER_DAYS", "14,3")}, reverse=True)
+# The weekday (0 Monday … 6 Sunday) from which send_reminders sends the IT office's weekly digest.
+DIGEST_WEEKDAY = env_int("DIGEST_WEEKDAY", 0)
 # Reports of barriers from the form on /barrierefreiheit/ go here; the address is also shown in the statement.
 ACCESSIBILITY_CONTACT_EMAIL = os.environ.get("ACCESSIBILITY_CONTACT_EMAIL", "barrierefreiheit@localhost")
 # The data protection officer of the operating authority, named on /datenschutz/.

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts.admin import UserAdmin
 
+from . import notifications
+from .choices import NotificationKind
 from .editing import ROW_RELATIONS, record_admin_change, snapshot
 from .models import (
     CLOSED_ROUND_MESSAGE,
@@ -26,10 +28,12 @@ from .models import (
     DepartmentRole,
     ITProject,
     Membership,
+    NotificationPreference,
     Organisation,
     OzgPlan,
     OzgPlanChange,
     Question,
+    SentReminder,
     SurveyRound,
     TablePreference,
 )
@@ -410,6 +414,15 @@ class QuestionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["assessment", "asked_by", "answered_by"]
     readonly_fields = ["asked_at"]
 
+    def save_model(self, request, obj, form, change):
+        # A question asked or answered here is told by e-mail like one asked or answered on the pages.
+        was_open = not change or Question.objects.filter(pk=obj.pk, answered_at__isnull=True).exists()
+        super().save_model(request, obj, form, change)
+        if not change:
+            notifications.send_on_commit(NotificationKind.QUESTION_ASKED, obj.pk)
+        elif was_open and obj.answered_at is not None:
+            notifications.send_on_commit(NotificationKind.QUESTION_ANSWERED, obj.pk)
+
 
 @admin.register(TablePreference)
 class TablePreferenceAdmin(admin.ModelAdmin):
@@ -471,4 +484,27 @@ class BackgroundJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "enabled"]
+    list_filter = ["kind", "enabled"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    """What send_reminders has sent (written by it only); deleting a record lets the next run send it again."""
+
+    list_display = ["sent_on", "kind", "occasion", "user", "round"]
+    list_filter = ["kind", "sent_on"]
+    list_select_related = ["user", "round__organisation"]
+    search_fields = ["user__username"]
+    readonly_fields = ["user", "round", "kind", "occasion", "sent_on"]
+
+    def has_add_permission(self, request):
         return False

@@ -18,8 +18,9 @@ from leika.models import CatalogueChange, CatalogueVersion, LeikaEntry
 from leika.versions import sources_in, version_chain
 from ozg.models import MaturityScale
 
+from . import notifications
 from .access import it_office_organisations
-from .choices import Status
+from .choices import NotificationKind, Status
 from .dashboard import warm_later
 from .jobs import Finished
 from .models import Assessment, Organisation, SurveyRound, german_count
@@ -98,8 +99,10 @@ def open_round(
     *,
     progress=None,
     analyze_after: bool = True,
+    notify: bool = True,
 ) -> SurveyRound:
-    """Create the round and carry the latest earlier round's assessments into it.
+    """Create the round and carry the latest earlier round's assessments into it; once committed, every editor of
+    the organisation is told by e-mail (`notify=False` for generated data: generate_scale, the demo).
 
     `progress(done, total)` hears of the rows written; `analyze_after=False` leaves the statistics to a caller that
     opens many rounds in a row (generate_scale)."""
@@ -115,6 +118,8 @@ def open_round(
         _carry(previous, new_round, chain, progress)
         if analyze_after:
             analyze(Assessment)
+    if notify:
+        notifications.send_on_commit(NotificationKind.ROUND_OPENED, new_round.pk)
     return new_round
 
 

@@ -108,3 +108,17 @@ JOB_STATE_BADGE_VARIANT = {
     JobState.FAILED: "danger",
     JobState.INTERRUPTED: "danger",
 }
+
+
+class NotificationKind(models.TextChoices):
+    """What a person can be told by e-mail (monitoring.notifications); each can be switched off by the person."""
+
+    QUESTION_ASKED = "rueckfrage", "Neue Rückfrage zu einer Leistung meiner Organisationseinheit"
+    QUESTION_ANSWERED = "antwort", "Antwort auf eine meiner Rückfragen"
+    ROUND_OPENED = "runde", "Eröffnung einer Erhebungsrunde"
+    DEADLINE_REMINDER = "frist", "Erinnerung vor der Meldefrist, solange Leistungen unbestätigt sind"
+    WEEKLY_DIGEST = "woche", "Wöchentliche Übersicht über den Stand der Runde (IT-Steuerung)"
+
+
+# Every kind is on until the person switches it off, except the IT office's weekly digest, which is asked for.
+NOTIFICATIONS_OFF_BY_DEFAULT = frozenset({NotificationKind.WEEKLY_DIGEST})

@@ -226,6 +226,7 @@ def apply_changes(
     versions: Mapping[int, int] | None = None,
     seen_at: datetime | None = None,
     source: str = ChangeSource.PAGE,
+    confirm_source: str = ChangeSource.CONFIRM,
     comment: str = "",
     confirmation: str = "set",
     progress: Callable[[int, int], None] | None = None,
@@ -235,8 +236,9 @@ def apply_changes(
     Without `versions` or `seen_at` no conflict check is made (imports confirmed by the IT office, the admin).
     `confirmation`: "set" (saving a row confirms it for the round; a row saved unchanged is recorded as confirmed),
     "keep", or "clear" (values proposed by someone else await the department's confirmation). With "keep" and
-    "clear", rows whose values do not change are left alone. `progress(done, total)` hears of the rows written
-    (a background job's progress bar).
+    "clear", rows whose values do not change are left alone. `confirm_source`: the path recorded for a row
+    confirmed unchanged ("Bestätigung", or the sheet's when its column "bestätigt" did it). `progress(done, total)`
+    hears of the rows written (a background job's progress bar).
     """
     if confirmation not in ("set", "keep", "clear"):
         raise ValueError(f"confirmation: {confirmation!r}")
@@ -276,7 +278,7 @@ def apply_changes(
                     assessment=row,
                     user=user,
                     at=now,
-                    source=source if changes else ChangeSource.CONFIRM,
+                    source=source if changes else confirm_source,
                     version=row.version,
                     fields=changes,
                     comment=comment.strip(),

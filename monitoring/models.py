@@ -23,6 +23,7 @@ from .choices import (
     DepartmentRoleKind,
     JobKind,
     JobState,
+    NotificationKind,
     OrganisationKind,
     OrganisationRole,
     PlanState,
@@ -919,3 +920,49 @@ class BackgroundJob(models.Model):
     @property
     def may_restart(self) -> bool:
         return self.state == JobState.INTERRUPTED
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one kind of e-mail; without a record the kind's default holds
+    (`choices.NOTIFICATIONS_OFF_BY_DEFAULT`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name="Benutzer_in",
+    )
+    kind = models.CharField("Art", max_length=20, choices=NotificationKind.choices)
+    enabled = models.BooleanField("erwünscht", default=True)
+
+    class Meta:
+        verbose_name = "Einstellung einer Benachrichtigung"
+        verbose_name_plural = "Einstellungen der Benachrichtigungen"
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} ({'an' if self.enabled else 'aus'})"
+
+
+class SentReminder(models.Model):
+    """A reminder or digest that `send_reminders` has sent: one per person, round, kind and occasion (`occasion`: the
+    reminder's number of days before the deadline, or the digest's calendar week), so that a second run on the same
+    day, or a run after a missed day, sends nobody anything twice."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name="Benutzer_in"
+    )
+    round = models.ForeignKey(
+        SurveyRound, on_delete=models.CASCADE, related_name="sent_reminders", verbose_name="Erhebungsrunde"
+    )
+    kind = models.CharField("Art", max_length=20, choices=NotificationKind.choices)
+    occasion = models.CharField("Anlass", max_length=20)
+    sent_on = models.DateField("gesendet am")
+
+    class Meta:
+        verbose_name = "gesendete Erinnerung"
+        verbose_name_plural = "gesendete Erinnerungen"
+        constraints = [models.UniqueConstraint(fields=["user", "round", "kind", "occasion"], name="sent_reminder_once")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} an {self.user} ({self.round}, {self.occasion})"

@@ -1,4 +1,8 @@
-"""Progress of a survey round: reported and confirmed rows per department, and whether the deadline has passed."""
+"""Progress of a survey round: reported and confirmed rows per department, and whether the deadline has passed.
+
+Values carried over from the previous round are not reported by anyone yet: until the department confirms them they
+count as "übernommen aus der Vorrunde (noch nicht bestätigt)", never as reported or confirmed.
+"""
 
 from dataclasses import dataclass
 
@@ -9,17 +13,28 @@ from .choices import Status
 from .links import my_services_url
 from .models import Assessment, SurveyRound
 
-# The three figures of a group of assessments, computed by the database in one grouped query.
+CARRIED_UNCONFIRMED = Q(carried_over_from__isnull=False, confirmed_at__isnull=True)
+# The figures of a group of assessments, computed by the database in one grouped query.
 PROGRESS_COUNTS = {
     "total": Count("pk"),
-    "reported": Count("pk", filter=~Q(status=Status.NICHT_GEMELDET)),
+    "reported": Count("pk", filter=~Q(status=Status.NICHT_GEMELDET) & ~CARRIED_UNCONFIRMED),
     "confirmed": Count("pk", filter=Q(confirmed_at__isnull=False)),
+    "carried": Count("pk", filter=CARRIED_UNCONFIRMED),
 }
 
 
-def _percent(part: int, whole: int) -> int | None:
-    # Rounded down, so that "100 %" is only ever shown when every row is done.
-    return part * 100 // whole if whole else None
+def share_percent(part: int, whole: int) -> int | None:
+    """`part` of `whole` in whole percent, as every page shows a share of rows: rounded to the nearest (11 of 162 is
+    7 %), but 0 % only for none and 100 % only for all, so that a few confirmations never read as none and almost
+    all never reads as done. None for an empty whole."""
+    if not whole:
+        return None
+    if part <= 0:
+        return 0
+    if part >= whole:
+        return 100
+    nearest = (200 * part + whole) // (2 * whole)  # half up, in integers
+    return min(99, max(1, nearest))
 
 
 @dataclass
@@ -27,14 +42,19 @@ class Progress:
     total: int = 0
     reported: int = 0
     confirmed: int = 0
+    carried: int = 0  # carried over from the previous round, not yet confirmed
 
     @property
     def reported_percent(self) -> int | None:
-        return _percent(self.reported, self.total)
+        return share_percent(self.reported, self.total)
 
     @property
     def confirmed_percent(self) -> int | None:
-        return _percent(self.confirmed, self.total)
+        return share_percent(self.confirmed, self.total)
+
+    @property
+    def carried_percent(self) -> int | None:
+        return share_percent(self.carried, self.total)
 
     @property
     def unconfirmed(self) -> int:
@@ -45,7 +65,12 @@ class Progress:
         return self.confirmed == self.total
 
     def __add__(self, other: "Progress") -> "Progress":
-        return Progress(self.total + other.total, self.reported + other.reported, self.confirmed + other.confirmed)
+        return Progress(
+            self.total + other.total,
+            self.reported + other.reported,
+            self.confirmed + other.confirmed,
+            self.carried + other.carried,
+        )
 
 
 @dataclass
@@ -82,7 +107,7 @@ def department_progress(round_obj: SurveyRound, departments) -> list[DepartmentP
     )
     result = []
     for row in rows:
-        progress = Progress(row["total"], row["reported"], row["confirmed"])
+        progress = Progress(row["total"], row["reported"], row["confirmed"], row["carried"])
         result.append(
             DepartmentProgress(
                 pk=row["department"],

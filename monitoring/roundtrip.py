@@ -23,6 +23,7 @@ from leika.tabular import Column, RowError, read_table
 from .editing import Conflict, History, shown, shown_value
 from .exports.workbooks import FORMULA_TRIGGERS, neutralise
 
+CONFIRM_VALUES = ["ja", "nein"]
 MAX_SHEET_BYTES = 5 * 1024 * 1024  # a sheet is a few hundred KB; anything far larger is not ours
 NOTES_SHEET, LISTS_SHEET = "Hinweise", "Auswahllisten"
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
@@ -45,6 +46,8 @@ class SheetColumn:
     required: bool = True  # must be present in an uploaded file
     blank: bool = True  # a cell may be left empty
     wrap: bool = False
+    # "ja" confirms the row unchanged (SheetReader.awaiting says which rows await it); not a field of the record.
+    confirms: bool = False
 
 
 # --- cells ---------------------------------------------------------------------------------------------------------
@@ -214,6 +217,7 @@ class Preview:
     filename: str
     rows_in_file: int = 0
     changes: list[RowChange] = field(default_factory=list)
+    confirmations: list[RowChange] = field(default_factory=list)  # unchanged rows marked "ja" to be confirmed
     errors: list[RowError] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)  # {"line", "key", "name", "conflict", "changes"}
     unchanged: int = 0
@@ -223,6 +227,11 @@ class Preview:
     @property
     def field_changes(self) -> int:
         return sum(len(row.changes) for row in self.changes)
+
+    @property
+    def to_apply(self) -> int:
+        """Rows the apply step writes: those with changes and those to be confirmed unchanged."""
+        return len(self.changes) + len(self.confirmations)
 
     def finish(self, stale: list[tuple[RowChange, object]], history: History) -> "Preview":
         """Sort the rows someone else changed after the download (`stale`: the sheet's row and the stored record):
@@ -250,6 +259,7 @@ class Preview:
                 }
             )
         self.changes.sort(key=lambda row: row.line)
+        self.confirmations.sort(key=lambda row: row.line)
         self.errors.sort(key=lambda error: error.row or 0)
         return self
 
@@ -266,8 +276,9 @@ class SheetReader:
     history: History
 
     def __init__(self):
-        self.fields = tuple(column.name for column in self.columns if column.editable)
+        self.fields = tuple(column.name for column in self.columns if column.editable and not column.confirms)
         self.labels = {column.name: column.label for column in self.columns}
+        self.confirm_column = next((column.name for column in self.columns if column.confirms), None)
 
     def known(self, ids: set[int]) -> dict:
         """The rows of this sheet among `ids`, by ID: only those, so that nothing tells where other IDs live."""
@@ -298,6 +309,19 @@ class SheetReader:
 
     def missing(self, seen: list[int]) -> int:
         return 0
+
+    def awaiting(self, stored) -> bool:
+        """Whether the stored row awaits confirmation (for a sheet with a `confirms` column)."""
+        return False
+
+    def confirmed_cell(self, text: str) -> bool:
+        """A cell of the `confirms` column: "ja" or "nein" (or empty); ValidationError for anything else."""
+        value = fold(text)
+        if value in ("", "nein"):
+            return False
+        if value == "ja":
+            return True
+        raise ValidationError(f"„{text}“ ist kein erlaubter Wert. {allowed(CONFIRM_VALUES)}")
 
     def read(self, upload, filename: str) -> Preview:
         """What applying the upload would change; ImportFailed for a file that cannot be read at all."""
@@ -348,13 +372,28 @@ class SheetReader:
                 except ValidationError as invalid:
                     for message in invalid.messages:
                         error(name, message)
+            confirm = False
+            if self.confirm_column is not None and self.confirm_column in record:
+                try:
+                    confirm = self.confirmed_cell(restore_text(record[self.confirm_column]))
+                except ValidationError as invalid:
+                    error(self.confirm_column, invalid.messages[0])
             if len(preview.errors) > errors_before:
                 continue
             current = {name: shown(stored, name) for name in self.fields}
             wanted = {name: shown_value(name, value, self.model) for name, value in values.items()}
             changed = [name for name in self.fields if wanted[name] != current[name]]
             if not changed:
-                preview.unchanged += 1
+                if confirm and self.awaiting(stored):
+                    # Confirmed as it is: written like every confirmation, through the write path, on apply.
+                    key, shown_name = self.naming(row)
+                    confirmation = RowChange(line, row, version, {}, [], key=key, name=shown_name)
+                    if version < stored.version:
+                        stale.append((confirmation, stored))  # changed since the download: not confirmed blindly
+                    else:
+                        preview.confirmations.append(confirmation)
+                else:
+                    preview.unchanged += 1
                 continue
             # The rules of the model, on a copy, exactly as the write path will check them.
             candidate = twin(stored)
@@ -408,7 +447,7 @@ def remember(request, session_key: str, scope: dict, preview: Preview) -> str:
                 "version": row.version,
                 "values": {name: getattr(value, "pk", value) for name, value in row.values.items()},
             }
-            for row in preview.changes
+            for row in [*preview.changes, *preview.confirmations]
         ],
     }
     request.session.modified = True

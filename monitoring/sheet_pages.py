@@ -43,7 +43,7 @@ def upload_preview(request, context: dict, parse, *, session_key: str, scope: di
     except ImportFailed as failure:
         failed = [str(error) for error in failure.errors]
         return render(request, PREVIEW_TEMPLATE, {**context, "form": SheetUploadForm(), "failed": failed}, status=400)
-    token = remember(request, session_key, scope, preview) if preview.changes and not preview.errors else None
+    token = remember(request, session_key, scope, preview) if preview.to_apply and not preview.errors else None
     return render(
         request,
         PREVIEW_TEMPLATE,

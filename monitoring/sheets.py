@@ -5,8 +5,11 @@ Decisions:
   `editing.apply_changes` with those versions, so a row someone else changed after the download is never overwritten.
 - The preview writes nothing. A row changed meanwhile by someone else (older version in the sheet, and the sheet's
   values differ from the record's) is shown with who changed what and its current values, and is left out: the user
-  applies the rest and downloads a fresh sheet for those rows. Rows whose values equal the record are not touched
-  (uploading a sheet is no confirmation of unchanged rows).
+  applies the rest and downloads a fresh sheet for those rows. Rows whose values equal the record are not touched,
+  unless their column "bestätigt" says "ja" while they await confirmation: those are confirmed unchanged, as the
+  list's "unverändert bestätigen" does, through the same write path and with a history entry of the sheet (uploading
+  a sheet alone confirms nothing; a row marked "ja" that someone changed after the download is not confirmed).
+  Saving changed values confirms a row, as on every page; "nein" does not take a confirmation back.
 - Any error in the file (a value not allowed, an unknown ID, a row of another department or round, a formula) blocks
   applying altogether: the user corrects the file and uploads it again, so that nothing is applied half.
 - What the preview showed is kept in the session (IDs, versions, values) and applied exactly; a conflict that arises
@@ -28,6 +31,7 @@ from .editing import ASSESSMENT_HISTORY, EditConflict, EditResult, apply_changes
 from .jobs import Finished, JobRefused
 from .models import Assessment, AssessmentChange, ChangeSource, ITProject, SurveyRound
 from .roundtrip import (
+    CONFIRM_VALUES,
     Preview,
     SheetColumn,
     SheetReader,
@@ -62,8 +66,10 @@ COLUMNS = (
     SheetColumn("online_service_url", "Adresse des Onlinedienstes", 40, editable=True, aliases=("URL", "Link")),
     SheetColumn("it_project", "IT-Projekt", 30, editable=True),
     SheetColumn("justification", "Begründung", 50, editable=True, wrap=True),
+    # Last, so that sheets downloaded before it existed still upload (it is optional there).
+    SheetColumn("confirmed", "bestätigt", 12, editable=True, confirms=True, required=False, aliases=("bestaetigt",)),
 )
-SHEET_FIELDS = tuple(column.name for column in COLUMNS if column.editable)
+SHEET_FIELDS = tuple(column.name for column in COLUMNS if column.editable and not column.confirms)
 
 
 def sheet_rows(department, round_obj):
@@ -91,6 +97,7 @@ class Choices:
             "efa_kind": [label for _, label in EfaKind.choices],
             "channel": [label for _, label in Channel.choices],
             "it_project": [str(project) for project in self.projects],
+            "confirmed": CONFIRM_VALUES,
         }
 
     def parse(self, name: str, text: str):
@@ -143,7 +150,14 @@ def build_workbook(department, round_obj, user) -> Workbook:
         DATA_SHEET,
         COLUMNS,
         [
-            [row.pk, row.version, row.leika_entry.key, row.leika_entry.name, *(shown(row, n) for n in SHEET_FIELDS)]
+            [
+                row.pk,
+                row.version,
+                row.leika_entry.key,
+                row.leika_entry.name,
+                *(shown(row, n) for n in SHEET_FIELDS),
+                "nein" if row.awaiting_confirmation else "ja",
+            ]
             for row in rows
         ],
         choices.lists,
@@ -166,6 +180,12 @@ def build_workbook(department, round_obj, user) -> Workbook:
                 "Ändern Sie nur die Spalten ab „Umsetzungsstatus“ (weiß hinterlegt); Schlüssel und Bezeichnung sind "
                 "zur Orientierung da. Wählen Sie Status, Reifegrad, EfA-Nachnutzung, Kanal und IT-Projekt aus der "
                 "Liste der Zelle; leer bedeutet „keine Angabe“. „Kein Optimierungspotenzial“ braucht eine Begründung.",
+            ),
+            (
+                "bestätigt",
+                "„ja“ bei einer Zeile, die noch nicht bestätigt ist, bestätigt sie unverändert (wie „unverändert "
+                "bestätigen“ in der Liste). Zeilen, deren Werte Sie ändern, gelten mit dem Speichern als bestätigt. "
+                "„nein“ hebt eine Bestätigung nicht auf.",
             ),
             (
                 "Nicht ändern",
@@ -232,6 +252,9 @@ class DepartmentSheetReader(SheetReader):
     def missing(self, seen):
         return sheet_rows(self.department, self.round).exclude(pk__in=seen).count()
 
+    def awaiting(self, stored):
+        return stored.awaiting_confirmation
+
 
 def plan_upload(upload, filename: str, department, round_obj) -> Preview:
     """What applying the uploaded sheet would change, without writing anything; raises ImportFailed for a file that
@@ -249,22 +272,32 @@ def apply_sheet(user, department, round_obj, kept: dict, progress=None) -> EditR
     # The IDs were checked in the preview; checked again, since department roles may have changed since.
     if sheet_rows(department, round_obj).filter(pk__in=list(per_row)).count() != len(per_row):
         raise PermissionDenied("Die Tabelle enthält Leistungen, die Sie nicht mehr bearbeiten dürfen.")
+    # Rows to be confirmed unchanged come with no values; the write path records them as confirmed from the sheet.
     return apply_changes(
         user,
         sorted(per_row),
         per_row=per_row,
         versions=versions,
         source=ChangeSource.SHEET,
+        confirm_source=ChangeSource.SHEET,
         comment=f"Excel-Tabelle „{kept['filename']}“",
         progress=progress,
     )
 
 
-def applied_message(filename: str, department, round_obj, count: int) -> str:
-    return (
+def confirmed_count(kept: dict) -> int:
+    """The kept rows to be confirmed unchanged (those without values)."""
+    return sum(1 for row in kept["rows"] if not row["values"])
+
+
+def applied_message(filename: str, department, round_obj, count: int, confirmed: int = 0) -> str:
+    message = (
         f"Aus der Tabelle „{filename}“ übernommen: {count} Leistung{'' if count == 1 else 'en'} "
-        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert."
+        f"von {department.code} in der Erhebungsrunde {round_obj.year} geändert"
     )
+    if confirmed:
+        message += f", {confirmed} unverändert bestätigt"
+    return message + "."
 
 
 def sheet_job(job, progress) -> Finished:
@@ -286,7 +319,7 @@ def sheet_job(job, progress) -> Finished:
         ) from None
     analyze(Assessment, AssessmentChange)
     return Finished(
-        applied_message(kept["filename"], department, round_obj, result.changed),
+        applied_message(kept["filename"], department, round_obj, result.changed, confirmed_count(kept)),
         result_url=reverse("department_sheet", args=[department.pk]),
         result_label="Zurück zur Tabelle der Einheit",
     )

@@ -2,7 +2,19 @@
 
 from django.urls import path
 
-from .views import catalogues, dashboard, imports, jobs, overview, ozg, questions, rounds, sheets, workspace
+from .views import (
+    catalogues,
+    dashboard,
+    imports,
+    jobs,
+    notifications,
+    overview,
+    ozg,
+    questions,
+    rounds,
+    sheets,
+    workspace,
+)
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -70,4 +82,5 @@ urlpatterns = [
     path("rueckfragen.xlsx", questions.questions_xlsx, name="questions_xlsx"),
     path("rueckfragen.csv", questions.questions_csv, name="questions_csv"),
     path("rueckfragen/<int:pk>/antworten/", questions.question_answer, name="question_answer"),
+    path("benachrichtigungen/", notifications.notification_settings, name="notification_settings"),
 ]

@@ -4,6 +4,8 @@ Every page opens, search and autocomplete work, closed rounds stay read-only, an
 number of queries for few rows and for many.
 """
 
+import datetime
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
@@ -13,7 +15,7 @@ from django.urls import reverse
 
 from leika.crosswalk import Change
 from leika.models import CatalogueChange, LeikaEntry
-from monitoring.choices import DepartmentRoleKind, JobKind, OrganisationRole, Status
+from monitoring.choices import DepartmentRoleKind, JobKind, NotificationKind, OrganisationRole, Status
 from monitoring.editing import apply_changes
 from monitoring.models import (
     Assessment,
@@ -23,10 +25,12 @@ from monitoring.models import (
     DepartmentRole,
     ITProject,
     Membership,
+    NotificationPreference,
     Organisation,
     OzgPlan,
     OzgPlanChange,
     Question,
+    SentReminder,
     SurveyRound,
     TablePreference,
 )
@@ -104,6 +108,14 @@ def data(admin_user):
     Question.objects.create(assessment=open_assessments[1], text="Gibt es schon ein Formular?", asked_by=admin_user)
     TablePreference.objects.create(user=admin_user, table="meine_leistungen", columns=["key", "name"])
     BackgroundJob.objects.create(owner=admin_user, kind=JobKind.EXPORT, title="Export: Meine Leistungen (XLSX)")
+    NotificationPreference.objects.create(user=admin_user, kind=NotificationKind.WEEKLY_DIGEST, enabled=True)
+    SentReminder.objects.create(
+        user=admin_user,
+        round=open_round,
+        kind=NotificationKind.DEADLINE_REMINDER,
+        occasion="14-tage",
+        sent_on=datetime.date(2024, 6, 16),
+    )
 
     return {
         "version": version,
@@ -136,8 +148,9 @@ def test_every_admin_changelist_and_add_page_opens_for_a_superuser(admin_client,
         changelist = admin_client.get(admin_url(model, "changelist"))
         assert changelist.status_code == 200, model
         add = admin_client.get(admin_url(model, "add"))
-        # The change history and the background jobs are written by the application only.
-        assert add.status_code == (403 if model in (AssessmentChange, OzgPlanChange, BackgroundJob) else 200), model
+        # The change history, the background jobs and the reminders sent are written by the application only.
+        written = (AssessmentChange, OzgPlanChange, BackgroundJob, SentReminder)
+        assert add.status_code == (403 if model in written else 200), model
 
 
 def test_every_admin_change_page_opens_for_a_superuser(admin_client, data):

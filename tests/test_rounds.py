@@ -117,7 +117,7 @@ def test_progress_shows_the_hand_counted_figures_of_every_department_to_the_it_o
     assert figures(response) == {"A 12": (4, 3, 2), "A 32": (3, 3, 3), "A 50": (2, 0, 0)}
     total = response.context["total"]
     assert (total.total, total.reported, total.confirmed) == (9, 6, 5)
-    assert (total.reported_percent, total.confirmed_percent) == (66, 55)
+    assert (total.reported_percent, total.confirmed_percent) == (67, 56)
 
 
 def test_progress_bars_carry_their_percentage_as_text(client, world):
@@ -128,14 +128,33 @@ def test_progress_bars_carry_their_percentage_as_text(client, world):
     assert f'for="einheit-{a12}-gemeldet">75&nbsp;% gemeldet</label>' in content
     assert f'<progress id="einheit-{a12}-bestaetigt" value="2" max="4"></progress>' in content
     assert f'for="einheit-{a12}-bestaetigt">50&nbsp;% bestätigt</label>' in content
-    assert 'for="summe-alle-gemeldet">66&nbsp;% gemeldet</label>' in content
+    assert 'for="summe-alle-gemeldet">67&nbsp;% gemeldet</label>' in content
 
 
-def test_percentages_are_rounded_down_so_that_100_means_complete():
+def test_percentages_are_rounded_to_the_nearest_but_0_and_100_mean_none_and_all():
+    assert Progress(162, 0, 11).confirmed_percent == 7  # issue 16: not "0 %" after 11 confirmations
+    assert Progress(3, 2, 1).reported_percent == 67
     assert Progress(400, 399, 399).confirmed_percent == 99
-    assert Progress(3, 2, 1).reported_percent == 66
+    assert Progress(1000, 0, 1).confirmed_percent == 1
+    assert Progress(1000, 0, 0).confirmed_percent == 0
+    assert Progress(7, 7, 7).confirmed_percent == 100
     assert Progress(0, 0, 0).confirmed_percent is None
     assert Progress(5, 5, 5).complete and not Progress(5, 5, 4).complete
+
+
+def test_values_carried_over_count_as_carried_not_as_reported(client, world):
+    """Issue 16: "100 % gemeldet" only because last year's values were copied. A carried row is reported once the
+    department confirms (or saves) it."""
+    a50 = world["assessments"]["A 50"]
+    source = world["assessments"]["A 12"][0]
+    Assessment.objects.filter(pk__in=[row.pk for row in a50]).update(status=Status.PDF)
+    Assessment.objects.filter(pk=a50[0].pk).update(carried_over_from=source)
+    Assessment.objects.filter(pk=a50[1].pk).update(carried_over_from=source, confirmed_at=CONFIRMED_AT)
+    login(client, world, "it")
+    response = client.get(reverse("round_progress", args=[world["round"].pk]))
+    a50_progress = next(row.progress for row in response.context["rows"] if row.code == "A 50")
+    assert (a50_progress.total, a50_progress.reported, a50_progress.carried, a50_progress.confirmed) == (2, 1, 1, 1)
+    assert "übernommen aus der Vorrunde (noch nicht bestätigt)" in response.content.decode()
 
 
 def test_a_reader_sees_only_the_figures_of_their_own_department(client, world):

@@ -19,7 +19,7 @@ from tests.helpers import login, sheet_line, state, xlsx_download, xlsx_upload
 
 pytestmark = pytest.mark.django_db
 
-ID, VERSION, KEY, NAME, STATUS, LEVEL, EFA, CHANNEL, URL, PROJECT, JUSTIFICATION = range(1, 12)
+ID, VERSION, KEY, NAME, STATUS, LEVEL, EFA, CHANNEL, URL, PROJECT, JUSTIFICATION, CONFIRMED = range(1, 13)
 
 
 @pytest.fixture
@@ -80,8 +80,10 @@ def test_the_sheet_has_one_row_per_assessment_of_the_department_and_round(client
         "Adresse des Onlinedienstes",
         "IT-Projekt",
         "Begründung",
+        "bestätigt",
     ]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert [row[CONFIRMED - 1] for row in rows] == ["nein", "nein", "ja", "nein"]
     assert [row[:3] for row in rows] == [[r.pk, r.version, r.leika_entry.key] for r in world.rows[:4]]
     assert rows[1][STATUS - 1 : LEVEL] == ["Digital", str(world.level[3])]
     assert not sheet.merged_cells.ranges
@@ -91,7 +93,8 @@ def test_the_sheet_has_one_row_per_assessment_of_the_department_and_round(client
     assert not sheet.cell(2, STATUS).protection.locked and not sheet.cell(2, JUSTIFICATION).protection.locked
     validated = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert validated["E2:E5"] == "Auswahllisten!$A$2:$A$7"
-    assert set(validated) == {"E2:E5", "F2:F5", "G2:G5", "H2:H5"}  # no IT projects in this organisation
+    assert set(validated) == {"E2:E5", "F2:F5", "G2:G5", "H2:H5", "L2:L5"}  # no IT projects in this organisation
+    assert not sheet.cell(2, CONFIRMED).protection.locked
     lists = workbook["Auswahllisten"]
     assert lists.sheet_state == "hidden"
     assert [lists.cell(r, 1).value for r in range(2, 8)] == [label for _, label in Status.choices]
@@ -226,6 +229,102 @@ def test_rule_errors_are_shown_at_their_row_and_column(client, world):
     response = upload(client, world, workbook)
     assert [(e.row, e.field) for e in response.context["plan"].errors] == [(line, "Begründung")]
     assert "braucht eine Begründung" in response.context["plan"].errors[0].message
+
+
+# --- confirming unchanged rows in the sheet (issue 16) -------------------------------------------------------------
+
+
+def mark_confirmed(sheet, rows, value="ja"):
+    for row in rows:
+        sheet.cell(line_of(sheet, row.leika_entry.key), CONFIRMED).value = value
+
+
+def test_rows_marked_confirmed_are_confirmed_unchanged_with_history_from_the_sheet(client, world):
+    client = login(client, world.editor)
+    workbook = download(client, world)
+    sheet = workbook["Leistungen"]
+    unconfirmed = [world.rows[0], world.rows[1], world.rows[3]]
+    mark_confirmed(sheet, [*unconfirmed, world.rows[2]])  # row 2 is confirmed already: nothing to do there
+    response = upload(client, world, workbook, "Bürgeramt.xlsx")
+    plan = response.context["plan"]
+    assert [row.record.pk for row in plan.confirmations] == [row.pk for row in unconfirmed]
+    assert (plan.changes, plan.errors, plan.unchanged) == ([], [], 1)
+    content = response.content.decode()
+    assert "Unverändert zu bestätigen: 3 Leistungen mit „ja“ in der Spalte „bestätigt“" in content
+    for row in unconfirmed:
+        assert f'<td class="kern-table__cell">{row.leika_entry.key}</td>' in content
+    assert "3 Leistungen übernehmen" in content
+    before = {row.pk: (row.status, row.maturity_level_id, row.version) for row in unconfirmed}
+
+    applied = apply(client, world, response)
+    assert applied.status_code == 302
+    page = client.get(applied["Location"]).content.decode()
+    assert "0 Leistungen von A 12 in der Erhebungsrunde 2024 geändert, 3 unverändert bestätigt." in page
+    for row in Assessment.objects.filter(pk__in=before):
+        status, level, version = before[row.pk]
+        assert (row.status, row.maturity_level_id, row.version) == (status, level, version + 1)
+        assert row.confirmed_at is not None and row.confirmed_by == world.editor
+    history = AssessmentChange.objects.filter(assessment__in=unconfirmed)
+    assert sorted(change.assessment_id for change in history) == sorted(before)
+    assert {(change.source, change.user_id, change.comment) for change in history} == {
+        (ChangeSource.SHEET, world.editor.pk, "Excel-Tabelle „Bürgeramt.xlsx“")
+    }
+    assert all(change.fields == [] for change in history)
+    sheet = download(client, world)["Leistungen"]
+    assert [sheet.cell(line, CONFIRMED).value for line in range(2, 6)] == ["ja"] * 4
+
+
+def test_changes_and_confirmations_are_applied_together(client, world):
+    client = login(client, world.editor)
+    workbook = download(client, world)
+    sheet = workbook["Leistungen"]
+    mark_confirmed(sheet, [world.rows[0]])
+    sheet.cell(line_of(sheet, world.rows[3].leika_entry.key), STATUS).value = "PDF"  # "nein", but saving confirms
+    response = upload(client, world, workbook)
+    plan = response.context["plan"]
+    assert [row.record.pk for row in plan.confirmations] == [world.rows[0].pk]
+    assert listed_changes(response) == {(world.rows[3].leika_entry.key, "status", "nicht gemeldet", "PDF")}
+    assert apply(client, world, response).status_code == 302
+    confirmed = dict(Assessment.objects.filter(pk__in=[r.pk for r in world.rows]).values_list("pk", "confirmed_at"))
+    assert confirmed[world.rows[0].pk] and confirmed[world.rows[3].pk] and not confirmed[world.rows[1].pk]
+    sources = dict(AssessmentChange.objects.values_list("assessment", "source"))
+    assert sources == {world.rows[0].pk: ChangeSource.SHEET, world.rows[3].pk: ChangeSource.SHEET}
+
+
+def test_a_row_marked_confirmed_that_someone_changed_after_the_download_is_not_confirmed(client, world):
+    client = login(client, world.editor)
+    workbook = download(client, world)
+    mark_confirmed(workbook["Leistungen"], [world.rows[0], world.rows[1]])
+    apply_changes(world.editor2, [world.rows[0].pk], {"status": Status.PDF}, confirmation="clear")
+    plan = upload(client, world, workbook).context["plan"]
+    assert [row.record.pk for row in plan.confirmations] == [world.rows[1].pk]
+    assert plan.changed_meanwhile == 1
+
+
+def test_no_and_empty_confirm_nothing_and_other_values_are_errors(client, world):
+    client = login(client, world.editor)
+    workbook = download(client, world)
+    sheet = workbook["Leistungen"]
+    mark_confirmed(sheet, [world.rows[0]], "nein")
+    mark_confirmed(sheet, [world.rows[1]], None)
+    mark_confirmed(sheet, [world.rows[2]], "nein")  # confirmed already: "nein" takes nothing back
+    mark_confirmed(sheet, [world.rows[3]], "vielleicht")
+    plan = upload(client, world, workbook).context["plan"]
+    assert plan.confirmations == []
+    [error] = plan.errors
+    assert (error.row, error.field) == (line_of(sheet, world.rows[3].leika_entry.key), "bestätigt")
+    assert error.message == "„vielleicht“ ist kein erlaubter Wert. Erlaubt: „ja“, „nein“."
+
+
+def test_a_sheet_downloaded_before_the_column_existed_still_uploads(client, world):
+    client = login(client, world.editor)
+    workbook = download(client, world)
+    sheet = workbook["Leistungen"]
+    sheet.protection.sheet = False
+    sheet.delete_cols(CONFIRMED)
+    sheet.cell(line_of(sheet, world.rows[3].leika_entry.key), STATUS).value = "PDF"
+    plan = upload(client, world, workbook).context["plan"]
+    assert (len(plan.changes), plan.confirmations, plan.errors) == (1, [], [])
 
 
 # --- someone else changed a row after the download -----------------------------------------------------------------

@@ -542,7 +542,9 @@ class KreisDemo:
             self._write_assessments(round_obj, services, entries, levels, projects, efa, confirmed=confirmed)
             SurveyRound.objects.filter(pk=round_obj.pk).update(is_closed=True)
         # The open round starts as the organisation opens every round: carried over, awaiting confirmation.
-        open_round(self.org, 2025, version_2024, scale, deadline=open_round_deadline(), analyze_after=False)
+        open_round(
+            self.org, 2025, version_2024, scale, deadline=open_round_deadline(), analyze_after=False, notify=False
+        )
         self.log(f"{self.org}: {len(entries_2023)} Leistungen 2023, {len(entries_2024)} Leistungen 2024")
 
     def _write_entries(self, version, services, year) -> dict[str, LeikaEntry]:
@@ -748,6 +750,9 @@ def _editor_name(prefix: str, code: str) -> str:
 
 
 def _make_user(username: str, **fields):
+    # An address under the reserved top-level domain .invalid: in development the mails appear on the console
+    # (EMAIL_BACKEND), and nothing could ever reach a real mailbox.
+    fields.setdefault("email", f"{username}@demo.invalid")
     user, created = get_user_model().objects.get_or_create(username=username, defaults=fields)
     if created:
         user.set_password(DEMO_PASSWORD)

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import is_it_office, readable_assessments, readable_questions, require_editable
@@ -15,6 +14,7 @@ from ..filtersets import QuestionFilterSet
 from ..forms import AnswerForm, QuestionForm
 from ..links import assessment_url
 from ..models import Question
+from ..questions import answer, ask
 from ..tables import QuestionTable, paginate
 
 QUESTIONS_PER_PAGE = 50
@@ -31,10 +31,7 @@ def question_ask(request, pk):
         return render(
             request, "monitoring/workspace/detail.html", detail_context(request, assessment, question_form=form)
         )
-    question = form.save(commit=False)
-    question.assessment = assessment
-    question.asked_by = request.user
-    question.save()
+    ask(request.user, assessment, form.cleaned_data["text"])
     messages.success(request, "Ihre Rückfrage wurde gestellt.")
     return redirect(assessment_url(pk) + "#rueckfragen")
 
@@ -54,11 +51,7 @@ def question_answer(request, pk):
             "monitoring/workspace/detail.html",
             detail_context(request, assessment, answer_forms={question.pk: form}),
         )
-    # Only an open question takes an answer: of two people answering at once, the first one is kept.
-    answered = Question.objects.filter(pk=pk, answered_at__isnull=True).update(
-        answer=form.cleaned_data["answer"].strip(), answered_by=request.user, answered_at=timezone.now()
-    )
-    if answered:
+    if answer(request.user, pk, form.cleaned_data["answer"]):
         messages.success(request, "Ihre Antwort wurde gespeichert.")
     else:
         messages.error(request, "Diese Rückfrage wurde inzwischen beantwortet; Ihre Antwort wurde nicht gespeichert.")

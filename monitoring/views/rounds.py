@@ -103,7 +103,7 @@ def rounds(request):
         .order_by("organisation__name", "-year")
     )
     figures = {
-        row["round"]: Progress(row["total"], row["reported"], row["confirmed"])
+        row["round"]: Progress(row["total"], row["reported"], row["confirmed"], row["carried"])
         for row in Assessment.objects.filter(
             round__organisation__in=round_organisations(user), department__in=readable_departments(user)
         )
@@ -202,7 +202,7 @@ def _confirmation(request, round_obj: SurveyRound, action: str):
     figures = (
         Assessment.objects.filter(round=round_obj).aggregate(**PROGRESS_COUNTS)
         if action == "close"
-        else {"total": 0, "reported": 0, "confirmed": 0}
+        else {"total": 0, "reported": 0, "confirmed": 0, "carried": 0}
     )
     other_open = round_obj.other_open_round() if action == "reopen" else None
     return render(

@@ -17,7 +17,15 @@ from ..forms import SheetUploadForm
 from ..links import my_services_url
 from ..models import Department, SurveyRound
 from ..sheet_pages import kept_preview, refused_page, upload_preview, workbook_download
-from ..sheets import SESSION_KEY, applied_message, apply_sheet, build_workbook, file_name, plan_upload
+from ..sheets import (
+    SESSION_KEY,
+    applied_message,
+    apply_sheet,
+    build_workbook,
+    confirmed_count,
+    file_name,
+    plan_upload,
+)
 
 # --- who may use which sheet ---------------------------------------------------------------------------------------
 
@@ -144,5 +152,7 @@ def department_sheet_apply(request, pk, round_pk, token):
         result = apply_sheet(request.user, department, round_obj, kept)
     except EditRefused as refused:
         return refused_page(request, _sheet_context(department, round_obj), kept["filename"], refused)
-    messages.success(request, applied_message(kept["filename"], department, round_obj, result.changed))
+    messages.success(
+        request, applied_message(kept["filename"], department, round_obj, result.changed, confirmed_count(kept))
+    )
     return redirect("department_sheet", pk=department.pk)

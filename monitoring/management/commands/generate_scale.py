@@ -263,7 +263,7 @@ class Generator:
                 )
                 entries = list(version.entries.order_by("key"))
             else:
-                round_obj = open_round(org, year, version, self.scale, analyze_after=False)
+                round_obj = open_round(org, year, version, self.scale, analyze_after=False, notify=False)
                 covered = round_obj.assessments.values("leika_entry_id")
                 entries = list(version.entries.exclude(pk__in=covered).order_by("key"))
             Assessment.objects.bulk_create(
