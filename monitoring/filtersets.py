@@ -121,7 +121,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
         rounds = SurveyRound.objects.filter(organisation__in=departments.values("organisation"))
         self.rounds = list(
             rounds.order_by("organisation__name", "year").values_list(
-                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name"
+                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name", "organisation"
             )
         )
         self.filters["runde"].queryset = rounds.select_related("organisation")
@@ -132,19 +132,26 @@ class AssessmentFilterSet(django_filters.FilterSet):
             scale__in={r[4] for r in in_scope}
         ).select_related("scale")
 
-    def keep_choices(self):
-        """For a page that shows the filter form: the choices of the filters over records (rounds, departments,
-        levels, Themenfelder) once per set of those records. They are kept under a key made of the records' contents
-        (whatever changes a label, an order or a choice changes the key), so a kept list is never stale and nothing
-        needs to be forgotten when one changes. Rounds and departments are read for the list anyway; levels and
-        Themenfelder cost one small query."""
-        fields = {name: self.form.fields[name] for name in KEPT_CHOICES}
-        catalogue = fields["reifegrad"].queryset.order_by().values_list("pk", "value", "label", "scale__name")
-        catalogue = catalogue.union(
-            Themenfeld.objects.order_by().values_list("pk", Value(0), "name", Value("")), all=True
+    @cached_property
+    def choices_key(self) -> str:
+        """A digest of the records that every choice offered beside the list is made of: the departments and rounds
+        in the user's scope, the levels of those rounds' scales and the Themenfelder. Whatever changes a label, an
+        order or a choice changes it, so what is kept under it is never stale and nothing needs to be forgotten when
+        a record changes. Rounds and departments are read for the list anyway; levels and Themenfelder cost one
+        small query."""
+        scales = {maturity_scale for _, _, _, _, maturity_scale, *_ in self.rounds if maturity_scale is not None}
+        levels = MaturityLevel.objects.filter(scale__in=scales).order_by()
+        catalogue = levels.values_list("pk", "scale", "value", "label", "scale__name").union(
+            Themenfeld.objects.order_by().values_list("pk", Value(0), Value(0), "name", Value("")), all=True
         )
         sources = repr((self.scope.departments, self.rounds, sorted(catalogue)))
-        key = "filter-choices:" + hashlib.sha256(sources.encode()).hexdigest()
+        return hashlib.sha256(sources.encode()).hexdigest()
+
+    def keep_choices(self):
+        """For a page that shows the filter form: the choices of the filters over records (rounds, departments,
+        levels, Themenfelder) once per set of those records, kept under `choices_key`."""
+        fields = {name: self.form.fields[name] for name in KEPT_CHOICES}
+        key = "filter-choices:" + self.choices_key
         choices = cache.get(key)
         if choices is None:
             choices = {
