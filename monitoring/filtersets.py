@@ -180,6 +180,12 @@ class AssessmentFilterSet(django_filters.FilterSet):
         chosen = self.chosen_round
         return {chosen.catalogue_version_id} if chosen else set(self.open_rounds.values())
 
+    @property
+    def searches_text(self) -> bool:
+        """Whether a text filter applies: the database then reads the text of every candidate row to find the
+        matches, whatever the page."""
+        return self.is_valid() and any(self.form.cleaned_data.get(name) for name in ("q", "ozg"))
+
     def filter_queryset(self, queryset):
         if not self.chosen_round:
             # The open rounds by their ids: a few constants the database plans with, no join to the rounds.

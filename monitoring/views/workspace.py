@@ -169,6 +169,7 @@ def my_services(request):
         # True of every row (an entry belongs to its round's catalogue version): with it, the database reads the
         # first rows in key order from the index of the versions' keys instead of sorting them all.
         page_filter=Q(leika_entry__version__in=filterset.catalogue_versions),
+        count_with_page=filterset.searches_text,
     )
 
     chosen_round = filterset.chosen_round
