@@ -20,3 +20,9 @@ application = get_wsgi_application()
 if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
     import django.core.cache.backends.redis  # noqa: F401, E402
     import redis  # noqa: F401, E402
+
+# The key of the pages' cached fragments, worked out before gunicorn forks its workers (preload_app): no worker's
+# first list page pays for reading the templates.
+from monitoring.fragments import code_fingerprint  # noqa: E402
+
+code_fingerprint()

@@ -97,14 +97,14 @@ class AccessScope:
         self.user = user
 
     @cached_property
-    def departments(self) -> list[tuple[int, str, str, str, bool]]:
-        """(id, code, name, organisation's name, editable) of each department the user reads, in one query, in the
-        order the lists name them."""
+    def departments(self) -> list[tuple[int, str, str, str, bool, int]]:
+        """(id, code, name, organisation's name, editable, organisation's id) of each department the user reads, in
+        one query, in the order the lists name them."""
         editable = Q(pk__in=editable_departments(self.user).values("pk"))
         rows = readable_departments(self.user).annotate(editable=ExpressionWrapper(editable, BooleanField()))
         return list(
             rows.order_by("organisation__name", "code").values_list(
-                "pk", "code", "name", "organisation__name", "editable"
+                "pk", "code", "name", "organisation__name", "editable", "organisation_id"
             )
         )
 
@@ -115,6 +115,11 @@ class AccessScope:
     @cached_property
     def editable_department_ids(self) -> list[int]:
         return [department[0] for department in self.departments if department[4]]
+
+    @cached_property
+    def editing_organisation_ids(self) -> set[int]:
+        """The organisations in which the user edits at least one department."""
+        return {department[5] for department in self.departments if department[4]}
 
     def readable_assessments(self):
         # The few department ids go into the query as a list: as a subquery, the database would check it per row.

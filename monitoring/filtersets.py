@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.http import QueryDict
 from django_filters.fields import ModelChoiceField
 
@@ -117,11 +117,12 @@ class AssessmentFilterSet(django_filters.FilterSet):
         super().__init__(data if data is not None else {}, queryset, **kwargs)
         self.scope = scope or AccessScope(user)
         departments = Department.objects.filter(pk__in=self.scope.readable_department_ids)
-        # Rounds of the organisations in which the user can read at least one department.
-        rounds = SurveyRound.objects.filter(organisation__in=departments.values("organisation"))
+        # Rounds of the organisations in which the user can read at least one department (known from the scope).
+        organisations = {organisation for *_, organisation in self.scope.departments}
+        rounds = SurveyRound.objects.filter(organisation__in=organisations)
         self.rounds = list(
             rounds.order_by("organisation__name", "year").values_list(
-                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name"
+                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name", "organisation"
             )
         )
         self.filters["runde"].queryset = rounds.select_related("organisation")
@@ -132,19 +133,26 @@ class AssessmentFilterSet(django_filters.FilterSet):
             scale__in={r[4] for r in in_scope}
         ).select_related("scale")
 
-    def keep_choices(self):
-        """For a page that shows the filter form: the choices of the filters over records (rounds, departments,
-        levels, Themenfelder) once per set of those records. They are kept under a key made of the records' contents
-        (whatever changes a label, an order or a choice changes the key), so a kept list is never stale and nothing
-        needs to be forgotten when one changes. Rounds and departments are read for the list anyway; levels and
-        Themenfelder cost one small query."""
-        fields = {name: self.form.fields[name] for name in KEPT_CHOICES}
-        catalogue = fields["reifegrad"].queryset.order_by().values_list("pk", "value", "label", "scale__name")
-        catalogue = catalogue.union(
-            Themenfeld.objects.order_by().values_list("pk", Value(0), "name", Value("")), all=True
+    @cached_property
+    def choices_key(self) -> str:
+        """A digest of the records that every choice offered beside the list is made of: the departments and rounds
+        in the user's scope, the levels of those rounds' scales and the Themenfelder. Whatever changes a label, an
+        order or a choice changes it, so what is kept under it is never stale and nothing needs to be forgotten when
+        a record changes. Rounds and departments are read for the list anyway; levels and Themenfelder cost one
+        small query."""
+        scales = {maturity_scale for _, _, _, _, maturity_scale, *_ in self.rounds if maturity_scale is not None}
+        levels = MaturityLevel.objects.filter(scale__in=scales).order_by()
+        catalogue = levels.values_list("pk", "scale", "value", "label", "scale__name").union(
+            Themenfeld.objects.order_by().values_list("pk", Value(0), Value(0), "name", Value("")), all=True
         )
         sources = repr((self.scope.departments, self.rounds, sorted(catalogue)))
-        key = "filter-choices:" + hashlib.sha256(sources.encode()).hexdigest()
+        return hashlib.sha256(sources.encode()).hexdigest()
+
+    def keep_choices(self):
+        """For a page that shows the filter form: the choices of the filters over records (rounds, departments,
+        levels, Themenfelder) once per set of those records, kept under `choices_key`."""
+        fields = {name: self.form.fields[name] for name in KEPT_CHOICES}
+        key = "filter-choices:" + self.choices_key
         choices = cache.get(key)
         if choices is None:
             choices = {
@@ -173,6 +181,12 @@ class AssessmentFilterSet(django_filters.FilterSet):
         chosen = self.chosen_round
         return {chosen.catalogue_version_id} if chosen else set(self.open_rounds.values())
 
+    @property
+    def searches_text(self) -> bool:
+        """Whether a text filter applies: the database then reads the text of every candidate row to find the
+        matches, whatever the page."""
+        return self.is_valid() and any(self.form.cleaned_data.get(name) for name in ("q", "ozg"))
+
     def filter_queryset(self, queryset):
         if not self.chosen_round:
             # The open rounds by their ids: a few constants the database plans with, no join to the rounds.
@@ -182,7 +196,8 @@ class AssessmentFilterSet(django_filters.FilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         key = value.replace(" ", "")
-        condition = Q(leika_entry__name__icontains=value)
+        # As icontains would compare, capitals with capitals, but with the names' capitals kept by the database.
+        condition = Q(leika_entry__name_upper__contains=Upper(Value(value)))
         if key.isdigit():
             condition |= Q(leika_entry__key__startswith=key)
         # True of every row anyway (an entry belongs to its round's catalogue version); it lets the database read the

@@ -5,7 +5,7 @@ from functools import cache, cached_property
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -67,18 +67,24 @@ ROW_FIELDS = (
 ROW_RELATED = {
     "key": F("leika_entry__key"),
     "name": F("leika_entry__name"),
-    "department_code": F("department__code"),
-    "department_name": F("department__name"),
     "level_value": F("maturity_level__value"),
     "level_label": F("maturity_level__label"),
+}
+# What a row shows of its department and round, read with it unless the table is told them (MyServicesTable's
+# `departments` and `closed_rounds`).
+ROW_SCOPE = {
+    "department_code": F("department__code"),
+    "department_name": F("department__name"),
     "round_closed": F("round__is_closed"),
 }
 
 
-def table_rows(queryset):
+def table_rows(queryset, *, scope_known: bool = False):
     """The rows as "Meine Leistungen" shows them, in one query however many there are (their OZG-Leistungen in
-    one more, see ozg_of_entries)."""
-    return with_row_figures(queryset).values(*ROW_FIELDS, **ROW_RELATED)
+    one more, see ozg_of_entries). `scope_known`: the table knows the departments and rounds, so the query does not
+    join them (each join costs the database more to plan the query than to run it for a page of rows)."""
+    related = ROW_RELATED if scope_known else {**ROW_RELATED, **ROW_SCOPE}
+    return with_row_figures(queryset).values(*ROW_FIELDS, "round_id", **related)
 
 
 def ozg_of_entries(entry_ids) -> dict[int, list[OzgLeistung]]:
@@ -178,12 +184,18 @@ class MyServicesTable(tables.Table):
         # django-tables2 does not try every combination of columns to find one that matches the query's order.
         order_by = ()
 
-    def __init__(self, data, *, columns, editable_departments, next_url, **kwargs):
+    def __init__(
+        self, data, *, columns, editable_departments, next_url, departments=None, closed_rounds=None, **kwargs
+    ):
+        """`departments` ({id: (code, name)}) and `closed_rounds` ({id: closed}): those of the rows, when known, for
+        rows read without them (table_rows with scope_known)."""
         chosen = set(columns)
         exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
         super().__init__(data, exclude=exclude, **kwargs)
         self.shown = dict.fromkeys(columns, True)  # for the row template: {% if table.shown.status %}
         self.editable_departments = set(editable_departments)
+        self.departments = departments
+        self.closed_rounds = closed_rounds
         self.next_url = next_url
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
@@ -217,6 +229,9 @@ class MyServicesTable(tables.Table):
         if "ozg" in self.shown or "themenfeld" in self.shown:
             bundles = ozg_of_entries([row["leika_entry_id"] for row in rows])
         for row in rows:
+            if "department_code" not in row:
+                row["department_code"], row["department_name"] = self.departments[row["department_id"]]
+                row["round_closed"] = self.closed_rounds[row["round_id"]]
             pk = str(row["pk"])
             level = row["level_value"]
             if row["carried_over_from_id"] is None:
@@ -262,18 +277,58 @@ class NarrowPagePaginator(Paginator):
       with "pk");
     - `counted`: the queryset counted, when the table's sort added what a count does not need;
     - `page_filter`: conditions that every row meets anyway but that let the database walk an index in the order
-      of the page (the catalogue version of a round's rows), added to the query of the keys only.
+      of the page (the catalogue version of a round's rows), added to the query of the keys only;
+    - `count_with_page`: count the rows in the query of the page's keys, for a list whose filters make the database
+      read every candidate row anyway (a text search): one pass over them instead of one for the count and one for
+      the page;
+    - `known_count`: the count, already known (the same list asked again for its last page).
     """
 
-    def __init__(self, object_list, per_page, *args, rows=None, counted=None, page_filter=None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *args,
+        rows=None,
+        counted=None,
+        page_filter=None,
+        count_with_page=False,
+        known_count=None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.rows = rows
         self.counted = counted
         self.page_filter = page_filter
+        self.count_with_page = count_with_page
+        self.keys_read: tuple[int, list] | None = None  # (offset, keys) of a page read together with the count
+        if known_count is not None:
+            self.count = known_count
 
     @cached_property
     def count(self):
         return self.counted.count() if self.counted is not None else super().count
+
+    def narrow_keys(self):
+        """The primary keys of the table's rows in its order, narrowed by `page_filter`; None for a table over a
+        list."""
+        if not (isinstance(self.object_list, BoundRows) and isinstance(self.object_list.data, TableQuerysetData)):
+            return None
+        ordered = self.object_list.data.data
+        narrow = ordered.filter(self.page_filter) if self.page_filter is not None else ordered
+        return narrow.values_list("pk", flat=True)
+
+    def page(self, number):
+        keys = self.narrow_keys()
+        asked = str(number)
+        if self.count_with_page and "count" not in self.__dict__ and keys is not None and asked.isdigit():
+            low = (max(int(asked), 1) - 1) * self.per_page
+            counted = keys.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+            rows = list(counted[low : low + self.per_page])
+            if rows or low == 0:
+                self.count = rows[0][1] if rows else 0
+                self.keys_read = (low, [key for key, _ in rows])
+        return super().page(number)
 
     def page_keys(self, keys, low: int, high: int) -> list:
         """The keys from `low` to `high` of the ordered `keys`. A page in the second half is read from the end, in
@@ -284,11 +339,14 @@ class NarrowPagePaginator(Paginator):
         return list(keys.reverse()[self.count - high : self.count - low])[::-1]
 
     def _get_page(self, object_list, number, paginator):
-        if isinstance(self.object_list, BoundRows) and isinstance(self.object_list.data, TableQuerysetData):
-            ordered = self.object_list.data.data
-            narrow = ordered.filter(self.page_filter) if self.page_filter is not None else ordered
+        narrow = self.narrow_keys()
+        if narrow is not None:
             sliced = object_list.data.query  # the page's slice of the ordered queryset
-            keys = self.page_keys(narrow.values_list("pk", flat=True), sliced.low_mark, sliced.high_mark)
+            if self.keys_read is not None and self.keys_read[0] == sliced.low_mark:
+                keys = self.keys_read[1]
+            else:
+                keys = self.page_keys(narrow, sliced.low_mark, sliced.high_mark)
+            ordered = self.object_list.data.data
             wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
             found = {row["pk"] if isinstance(row, dict) else row.pk: row for row in wide}
             page = [found[key] for key in keys if key in found]
@@ -308,6 +366,8 @@ def paginate(table: tables.Table, request, per_page: int, paginator_class=Pagina
     except PageNotAnInteger:
         table.paginate(page=1, **options)
     except EmptyPage:
+        if isinstance(table.paginator, NarrowPagePaginator):
+            options["known_count"] = table.paginator.count
         table.paginate(page=table.paginator.num_pages, **options)
 
 

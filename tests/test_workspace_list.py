@@ -201,6 +201,31 @@ def test_every_page_lists_its_part_of_the_whole_order(client, world, order):
     assert [key for page in pages for key in page] == whole
 
 
+@pytest.mark.parametrize("order", ["", "-name", "open_questions"])
+def test_a_text_search_counts_its_matches_with_its_page(client, world, order):
+    """One query reads both the count and the page's keys; every page, one beyond the last and a search without
+    matches still show what they showed when counted apart."""
+    entries = LeikaEntry.objects.bulk_create(
+        LeikaEntry(version=world.version, key=key(100 + n), name=f"Zusatz {n % 7}", typisierung=["5"])
+        for n in range(60)
+    )
+    Assessment.objects.bulk_create(Assessment(round=world.round, leika_entry=e, department=world.dep) for e in entries)
+    client = login(client, world.editor)
+    query = {"q": "zusatz", "sortierung": order, "pro_seite": 25}
+    whole = keys_listed(client.get(reverse("my_services"), {**query, "pro_seite": 100}))
+    assert len(whole) == 60
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(reverse("my_services"), query)
+    assert first.context["table"].paginator.count == 60
+    assert not [q for q in queries if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "monitoring_assessment"')]
+    pages = [keys_listed(client.get(reverse("my_services"), {**query, "seite": number})) for number in (2, 3)]
+    assert keys_listed(first) + pages[0] + pages[1] == whole
+    beyond = client.get(reverse("my_services"), {**query, "seite": 99})
+    assert beyond.context["table"].page.number == 3 and keys_listed(beyond) == pages[1]
+    none = client.get(reverse("my_services"), {**query, "q": "nirgends"})
+    assert none.context["table"].paginator.count == 0 and keys_listed(none) == []
+
+
 def test_the_chosen_columns_are_remembered(client, world):
     client = login(client, world.editor)
     headers = [column.name for column in client.get(reverse("my_services")).context["table"].columns]
@@ -243,6 +268,25 @@ def test_the_filter_choices_are_built_once_and_follow_every_change(client, world
     Themenfeld.objects.filter(name="Bauen & Wohnen").update(name="Bauen und Wohnen")
     content = client.get(reverse("my_services")).content.decode()
     assert "A 50 Amt für Soziales" in content and "Bauen und Wohnen" in content
+
+
+def test_the_kept_parts_of_the_page_hold_nothing_of_the_request(client, world, monkeypatch):
+    """Filter form, bulk form fields and column choice are rendered once and kept in the shared cache: without a CSRF
+    token or the time of the request, which each page still gets fresh."""
+    from monitoring import fragments
+
+    kept = {}
+    monkeypatch.setattr(fragments.shared_cache, "set", lambda key, value, timeout: kept.__setitem__(key, value))
+    client = login(client, world.editor)
+    first = client.get(reverse("my_services")).content.decode()
+    kept = {key: html for key, html in kept.items() if key.startswith("fragment:")}
+    assert len(kept) == 3 and any('name="sammel-status"' in html for html in kept.values())
+    assert not [html for html in kept.values() if "csrfmiddlewaretoken" in html or "seen_at" in html]
+    monkeypatch.undo()
+    client.get(reverse("my_services"))
+    second = client.get(reverse("my_services")).content.decode()
+    seen = [page.split('name="sammel-seen_at" value="')[1].split('"')[0] for page in (first, second)]
+    assert seen[0] != seen[1] and 'name="sammel-status"' in second and 'name="csrfmiddlewaretoken"' in second
 
 
 ALL_COLUMNS = [

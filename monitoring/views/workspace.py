@@ -7,6 +7,7 @@ was closed is refused with a message that says so and keeps what was typed. Noth
 outside `editing.apply_changes`, which checks the model's rules and the version the editor saw.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib import messages
@@ -16,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,6 +35,7 @@ from ..editing import EditConflict, EditRefused, RowsInvalid, apply_changes, sho
 from ..exports.lists import file_views, my_services_export
 from ..filtersets import AssessmentFilterSet
 from ..forms import AssessmentForm, BulkEditForm, ColumnsForm, RowForm
+from ..fragments import Fragments
 from ..http import fragment_next, is_htmx, safe_next
 from ..links import my_services_url
 from ..models import Assessment, ChangeSource, ClosedRoundError, Department, SurveyRound
@@ -55,12 +59,13 @@ from ..tables import (
 LIST_ORDER = ("round_id", "leika_entry__key", "pk")
 
 
-def make_table(request, rows, next_url: str, columns=None) -> MyServicesTable:
+def make_table(request, rows, next_url: str, columns=None, **known) -> MyServicesTable:
     return MyServicesTable(
         rows,
         columns=chosen_columns(request.user) if columns is None else columns,
         editable_departments=scope_of(request).editable_department_ids,
         next_url=next_url,
+        **known,
     )
 
 
@@ -128,28 +133,52 @@ def editable_open_rounds(scope):
 # --- "Meine Leistungen" ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class BulkPanel:
+    """The bulk-edit form of the list: its fields as kept (the same for every page of the same choices) and the
+    hidden values of this page, which are not."""
+
+    fields: str
+    filter: str
+    seen_at: str
+
+
+def bulk_fields(scope) -> str:
+    return render_to_string(
+        "monitoring/workspace/bulk_fields.html", {"bulk_form": BulkEditForm(rounds=editable_open_rounds(scope))}
+    )
+
+
 @login_required
 @require_GET
 def my_services(request):
     user = request.user
     scope = scope_of(request)
     filterset = AssessmentFilterSet(request.GET, queryset=scope.readable_assessments(), scope=scope)
-    filterset.keep_choices()
     columns = chosen_columns(user)
     # The table holds the narrow query (filters and sort keys only): the page's keys come from it, the count from
     # the filtered rows alone, and the rows with all they show are read for the page's keys only.
-    table = make_table(request, filterset.qs.order_by(*LIST_ORDER), next_url=request.get_full_path(), columns=columns)
+    table = make_table(
+        request,
+        filterset.qs.order_by(*LIST_ORDER),
+        next_url=request.get_full_path(),
+        columns=columns,
+        # Known from the scope and the filter's rounds: the rows are read without them.
+        departments={department[0]: (department[1], department[2]) for department in scope.departments},
+        closed_rounds={round_[0]: round_[2] for round_ in filterset.rounds},
+    )
     per_page = page_size(request)
     paginate(
         table,
         request,
         per_page,
         NarrowPagePaginator,
-        rows=table_rows(scope.readable_assessments()),
+        rows=table_rows(scope.readable_assessments(), scope_known=True),
         counted=filterset.qs,
         # True of every row (an entry belongs to its round's catalogue version): with it, the database reads the
         # first rows in key order from the index of the versions' keys instead of sorting them all.
         page_filter=Q(leika_entry__version__in=filterset.catalogue_versions),
+        count_with_page=filterset.searches_text,
     )
 
     chosen_round = filterset.chosen_round
@@ -159,25 +188,47 @@ def my_services(request):
     filter_query = request.GET.copy()
     for name in ("seite", "sortierung", "pro_seite"):
         filter_query.pop(name, None)
+    filter_active = any(filter_query.values())
+    # The filter form and the bulk form's fields show nothing of the rows: the same choices (choices_key) and the
+    # same filter give the same markup, rendered once and kept; the columns chosen likewise.
+    shown_filter = sorted(
+        (name, request.GET.getlist(name)) for name in request.GET if name not in ("seite", "sortierung")
+    )
+    fragments = Fragments(
+        filter=(filterset.choices_key, shown_filter),
+        columns=(columns,),
+        **({"bulk": (filterset.choices_key,)} if writable else {}),
+    )
+
+    def filter_panel():
+        filterset.keep_choices()
+        context = {"filterset": filterset, "filter_url": reverse("my_services"), "per_page": per_page}
+        return render_to_string("monitoring/_list_filter.html", {**context, "filter_active": filter_active})
+
+    def columns_field():
+        form = ColumnsForm(choices=CHOOSABLE_COLUMNS, initial={"columns": columns})
+        return render_to_string("monitoring/workspace/columns_field.html", {"columns_form": form})
+
     bulk_form = None
     if writable:
-        bulk_form = BulkEditForm(
-            rounds=editable_open_rounds(scope),
-            initial={"filter": filter_query.urlencode(), "seen_at": timezone.now().isoformat()},
+        bulk_form = BulkPanel(
+            fields=fragments.get("bulk", lambda: bulk_fields(scope)),
+            filter=filter_query.urlencode(),
+            seen_at=timezone.now().isoformat(),
         )
-    columns_form = ColumnsForm(choices=CHOOSABLE_COLUMNS, initial={"columns": columns})
     return render(
         request,
         "monitoring/workspace/my_services.html",
         {
             "filterset": filterset,
+            "filter_panel": fragments.get("filter", filter_panel),
+            "columns_field": fragments.get("columns", columns_field),
             "table": table,
             "chosen_round": chosen_round,
             "bulk_form": bulk_form,
-            "columns_form": columns_form,
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
-            "filter_active": any(filter_query.values()),
+            "filter_active": filter_active,
         },
     )
 
