@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0008_background_job'),
+        ('monitoring', '0009_notifications'),
     ]
 
     operations = [
