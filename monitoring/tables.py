@@ -67,18 +67,24 @@ ROW_FIELDS = (
 ROW_RELATED = {
     "key": F("leika_entry__key"),
     "name": F("leika_entry__name"),
-    "department_code": F("department__code"),
-    "department_name": F("department__name"),
     "level_value": F("maturity_level__value"),
     "level_label": F("maturity_level__label"),
+}
+# What a row shows of its department and round, read with it unless the table is told them (MyServicesTable's
+# `departments` and `closed_rounds`).
+ROW_SCOPE = {
+    "department_code": F("department__code"),
+    "department_name": F("department__name"),
     "round_closed": F("round__is_closed"),
 }
 
 
-def table_rows(queryset):
+def table_rows(queryset, *, scope_known: bool = False):
     """The rows as "Meine Leistungen" shows them, in one query however many there are (their OZG-Leistungen in
-    one more, see ozg_of_entries)."""
-    return with_row_figures(queryset).values(*ROW_FIELDS, **ROW_RELATED)
+    one more, see ozg_of_entries). `scope_known`: the table knows the departments and rounds, so the query does not
+    join them (each join costs the database more to plan the query than to run it for a page of rows)."""
+    related = ROW_RELATED if scope_known else {**ROW_RELATED, **ROW_SCOPE}
+    return with_row_figures(queryset).values(*ROW_FIELDS, "round_id", **related)
 
 
 def ozg_of_entries(entry_ids) -> dict[int, list[OzgLeistung]]:
@@ -178,12 +184,18 @@ class MyServicesTable(tables.Table):
         # django-tables2 does not try every combination of columns to find one that matches the query's order.
         order_by = ()
 
-    def __init__(self, data, *, columns, editable_departments, next_url, **kwargs):
+    def __init__(
+        self, data, *, columns, editable_departments, next_url, departments=None, closed_rounds=None, **kwargs
+    ):
+        """`departments` ({id: (code, name)}) and `closed_rounds` ({id: closed}): those of the rows, when known, for
+        rows read without them (table_rows with scope_known)."""
         chosen = set(columns)
         exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
         super().__init__(data, exclude=exclude, **kwargs)
         self.shown = dict.fromkeys(columns, True)  # for the row template: {% if table.shown.status %}
         self.editable_departments = set(editable_departments)
+        self.departments = departments
+        self.closed_rounds = closed_rounds
         self.next_url = next_url
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
@@ -217,6 +229,9 @@ class MyServicesTable(tables.Table):
         if "ozg" in self.shown or "themenfeld" in self.shown:
             bundles = ozg_of_entries([row["leika_entry_id"] for row in rows])
         for row in rows:
+            if "department_code" not in row:
+                row["department_code"], row["department_name"] = self.departments[row["department_id"]]
+                row["round_closed"] = self.closed_rounds[row["round_id"]]
             pk = str(row["pk"])
             level = row["level_value"]
             if row["carried_over_from_id"] is None:

@@ -59,12 +59,13 @@ from ..tables import (
 LIST_ORDER = ("round_id", "leika_entry__key", "pk")
 
 
-def make_table(request, rows, next_url: str, columns=None) -> MyServicesTable:
+def make_table(request, rows, next_url: str, columns=None, **known) -> MyServicesTable:
     return MyServicesTable(
         rows,
         columns=chosen_columns(request.user) if columns is None else columns,
         editable_departments=scope_of(request).editable_department_ids,
         next_url=next_url,
+        **known,
     )
 
 
@@ -157,14 +158,22 @@ def my_services(request):
     columns = chosen_columns(user)
     # The table holds the narrow query (filters and sort keys only): the page's keys come from it, the count from
     # the filtered rows alone, and the rows with all they show are read for the page's keys only.
-    table = make_table(request, filterset.qs.order_by(*LIST_ORDER), next_url=request.get_full_path(), columns=columns)
+    table = make_table(
+        request,
+        filterset.qs.order_by(*LIST_ORDER),
+        next_url=request.get_full_path(),
+        columns=columns,
+        # Known from the scope and the filter's rounds: the rows are read without them.
+        departments={department[0]: (department[1], department[2]) for department in scope.departments},
+        closed_rounds={round_[0]: round_[2] for round_ in filterset.rounds},
+    )
     per_page = page_size(request)
     paginate(
         table,
         request,
         per_page,
         NarrowPagePaginator,
-        rows=table_rows(scope.readable_assessments()),
+        rows=table_rows(scope.readable_assessments(), scope_known=True),
         counted=filterset.qs,
         # True of every row (an entry belongs to its round's catalogue version): with it, the database reads the
         # first rows in key order from the index of the versions' keys instead of sorting them all.
