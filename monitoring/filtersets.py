@@ -117,8 +117,9 @@ class AssessmentFilterSet(django_filters.FilterSet):
         super().__init__(data if data is not None else {}, queryset, **kwargs)
         self.scope = scope or AccessScope(user)
         departments = Department.objects.filter(pk__in=self.scope.readable_department_ids)
-        # Rounds of the organisations in which the user can read at least one department.
-        rounds = SurveyRound.objects.filter(organisation__in=departments.values("organisation"))
+        # Rounds of the organisations in which the user can read at least one department (known from the scope).
+        organisations = {organisation for *_, organisation in self.scope.departments}
+        rounds = SurveyRound.objects.filter(organisation__in=organisations)
         self.rounds = list(
             rounds.order_by("organisation__name", "year").values_list(
                 "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name", "organisation"
