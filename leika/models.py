@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
 
 from .choices import TYPISIERUNG_LABELS
 from .crosswalk import OLD_SIDE, Change
@@ -103,6 +104,12 @@ class LeikaEntry(models.Model):
         related_name="successors",
         verbose_name="Herkunft in der Vorversion",
         help_text="Derselbe Schlüssel, der aufgeteilte oder zusammengelegte Vorgänger oder der übergeordnete Eintrag.",
+    )
+
+    # The name in capitals, kept by the database with the name: a search for part of a name compares with it instead
+    # of capitalising every name of a catalogue version for each query.
+    name_upper = models.GeneratedField(
+        expression=Upper("name"), output_field=models.CharField(max_length=500), db_persist=True
     )
 
     objects = LeikaEntryQuerySet.as_manager()

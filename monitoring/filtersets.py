@@ -7,7 +7,7 @@ import django_filters
 from django import forms
 from django.core.cache import cache
 from django.db.models import BooleanField, Case, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Upper
 from django.http import QueryDict
 from django_filters.fields import ModelChoiceField
 
@@ -196,7 +196,8 @@ class AssessmentFilterSet(django_filters.FilterSet):
     def search(self, queryset, name, value):
         value = value.strip()
         key = value.replace(" ", "")
-        condition = Q(leika_entry__name__icontains=value)
+        # As icontains would compare, capitals with capitals, but with the names' capitals kept by the database.
+        condition = Q(leika_entry__name_upper__contains=Upper(Value(value)))
         if key.isdigit():
             condition |= Q(leika_entry__key__startswith=key)
         # True of every row anyway (an entry belongs to its round's catalogue version); it lets the database read the
