@@ -14,3 +14,9 @@ except ImproperlyConfigured:
         "SECRET_KEY muss gesetzt sein, wenn DJANGO_DEBUG aus ist (siehe docs/betrieb.md)."
     ) from None
 application = get_wsgi_application()
+
+# The key of the pages' cached fragments, worked out before gunicorn forks its workers (preload_app): no worker's
+# first list page pays for reading the templates.
+from monitoring.fragments import code_fingerprint  # noqa: E402
+
+code_fingerprint()

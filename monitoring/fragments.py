@@ -14,14 +14,26 @@ from django.utils.safestring import SafeString, mark_safe
 FRAGMENT_SECONDS = 24 * 3600
 
 
+def is_own(config) -> bool:
+    """Whether an installed app is this project's (not a package installed into the environment)."""
+    path = Path(config.path)
+    return path.is_relative_to(settings.BASE_DIR) and not {"site-packages", "dist-packages"} & set(path.parts)
+
+
 @cache
 def code_fingerprint() -> str:
-    """A digest of the code that renders pages: this project's templates and Python modules, and Django's version.
-    A deployment that changes any of them changes every fragment's key, so no server shows a fragment of older code."""
+    """A digest of the code that renders pages: this project's templates and Python modules, and the versions of
+    Django and the other installed apps. A deployment that changes any of them changes every fragment's key, so no
+    server shows a fragment of older code. Worked out once per process."""
     root = Path(settings.BASE_DIR)
     folders = [Path(folder) for engine in settings.TEMPLATES for folder in engine.get("DIRS", ())]
-    folders += [Path(config.path) for config in apps.get_app_configs() if Path(config.path).is_relative_to(root)]
-    digest = hashlib.sha256(django.get_version().encode())
+    folders += [Path(config.path) for config in apps.get_app_configs() if is_own(config)]
+    packages = [
+        (config.name, getattr(config.module, "__version__", ""))
+        for config in apps.get_app_configs()
+        if not is_own(config)
+    ]
+    digest = hashlib.sha256(repr((django.get_version(), packages)).encode())
     for folder in sorted(set(folders)):
         for path in sorted(folder.rglob("*")):
             if path.suffix in (".html", ".py") and "migrations" not in path.parts:
