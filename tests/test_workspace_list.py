@@ -268,6 +268,25 @@ def test_the_filter_choices_are_built_once_and_follow_every_change(client, world
     assert "A 50 Amt für Soziales" in content and "Bauen und Wohnen" in content
 
 
+def test_the_kept_parts_of_the_page_hold_nothing_of_the_request(client, world, monkeypatch):
+    """Filter form, bulk form fields and column choice are rendered once and kept in the shared cache: without a CSRF
+    token or the time of the request, which each page still gets fresh."""
+    from monitoring import fragments
+
+    kept = {}
+    monkeypatch.setattr(fragments.shared_cache, "set", lambda key, value, timeout: kept.__setitem__(key, value))
+    client = login(client, world.editor)
+    first = client.get(reverse("my_services")).content.decode()
+    kept = {key: html for key, html in kept.items() if key.startswith("fragment:")}
+    assert len(kept) == 3 and any('name="sammel-status"' in html for html in kept.values())
+    assert not [html for html in kept.values() if "csrfmiddlewaretoken" in html or "seen_at" in html]
+    monkeypatch.undo()
+    client.get(reverse("my_services"))
+    second = client.get(reverse("my_services")).content.decode()
+    seen = [page.split('name="sammel-seen_at" value="')[1].split('"')[0] for page in (first, second)]
+    assert seen[0] != seen[1] and 'name="sammel-status"' in second and 'name="csrfmiddlewaretoken"' in second
+
+
 ALL_COLUMNS = [
     "name",
     "department",
