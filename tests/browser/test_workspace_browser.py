@@ -187,7 +187,7 @@ def test_a_row_is_edited_in_place_without_reloading_the_page(page, live_server, 
     form.get_by_label("Umsetzungsstatus").select_option(label="Digital")
     form.get_by_role("button", name="Speichern").click()
 
-    expect(page.locator("#zeilen-status")).to_have_text(f"Gespeichert: {label(row)}")
+    expect(page.locator(f"#zeile-{row.pk} .row-feedback")).to_have_text(f"Gespeichert: {label(row)}")
     expect(tr.locator(".kern-badge")).to_have_text("Digital")
     expect(tr).to_contain_text(f"Ja, {timezone.localdate():%d.%m.%Y}")
     assert page.evaluate("() => window.ohneNeuladen") == "noch da", "the page was not reloaded"
@@ -268,7 +268,7 @@ def test_an_own_in_place_edit_does_not_block_a_bulk_edit_of_all_matching_rows(pa
     form = tr.get_by_role("form", name=f"{label(edited)} bearbeiten")
     form.get_by_label("Umsetzungsstatus").select_option(label="Digital")
     form.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#zeilen-status")).to_have_text(f"Gespeichert: {label(edited)}")
+    expect(page.locator(f"#zeile-{edited.pk} .row-feedback")).to_have_text(f"Gespeichert: {label(edited)}")
 
     page.locator("summary", has_text="Sammelbearbeitung").click()
     bulk = page.locator("#sammelformular")
@@ -296,7 +296,7 @@ def test_a_row_is_confirmed_unchanged_in_place(page, live_server, world):
     expect(tr).to_contain_text("Nein")
     tr.get_by_role("button", name=control("unverändert bestätigen", row)).click()
 
-    expect(page.locator("#zeilen-status")).to_have_text(f"Unverändert bestätigt: {label(row)}")
+    expect(page.locator(f"#zeile-{row.pk} .row-feedback")).to_have_text(f"Unverändert bestätigt: {label(row)}")
     expect(tr).to_contain_text(f"Ja, {timezone.localdate():%d.%m.%Y}")
     expect(tr.get_by_role("button", name=control("unverändert bestätigen", row))).to_have_count(0)
     assert navigations == []
@@ -516,7 +516,7 @@ def test_the_inline_edit_is_reached_by_tab_and_operated_with_enter(page, live_se
             break
     page.keyboard.press("Enter")
 
-    expect(page.locator("#zeilen-status")).to_have_text(f"Gespeichert: {label(row)}")
+    expect(page.locator(f"#zeile-{row.pk} .row-feedback")).to_have_text(f"Gespeichert: {label(row)}")
     expect(page.get_by_role("link", name=control("Bearbeiten", row))).to_be_focused()
     assert navigations == []
     row.refresh_from_db()
