@@ -124,7 +124,7 @@ def control(action: str, row: Assessment) -> re.Pattern:
 
 
 def shown_keys(page) -> list[str]:
-    return page.locator("#leistungen tbody tr th[scope=row]").all_inner_texts()
+    return page.locator("#leistungen tbody tr th[scope=row] > a").all_inner_texts()
 
 
 def signed_in(page, live_server, user, path="/leistungen/"):
