@@ -156,7 +156,7 @@ class MyServicesTable(tables.Table):
     rows_template = "monitoring/workspace/rows.html"
 
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
-    key = tables.Column(verbose_name="Schlüssel", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
+    key = tables.Column(verbose_name="Leistung", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
     name = tables.Column(verbose_name="Leistung", accessor="leika_entry__name", order_by=("leika_entry__name", "pk"))
     department = tables.Column(
         verbose_name="Einheit", accessor="department__code", order_by=("department__code", "leika_entry__key", "pk")
@@ -192,6 +192,10 @@ class MyServicesTable(tables.Table):
         chosen = set(columns)
         exclude = [name for name, _ in CHOOSABLE_COLUMNS if name not in chosen]
         super().__init__(data, exclude=exclude, **kwargs)
+        # The name shares the key's cell (one column less, so the list fits a laptop's screen without scrolling);
+        # hidden, not left out, so that the list still sorts by it.
+        if "name" in chosen:
+            self.columns.hide("name")
         self.shown = dict.fromkeys(columns, True)  # for the row template: {% if table.shown.status %}
         self.editable_departments = set(editable_departments)
         self.departments = departments
@@ -199,6 +203,7 @@ class MyServicesTable(tables.Table):
         self.next_url = next_url
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
+        self.feedback: dict[int, str] = {}  # what a save or confirmation did, shown at the row itself
 
     # The figures are computed per row by the database: only when the list is sorted by them. The open questions
     # as one count over a join rather than a subquery per row, which the database would run for every row it sorts.
@@ -234,10 +239,15 @@ class MyServicesTable(tables.Table):
                 row["round_closed"] = self.closed_rounds[row["round_id"]]
             pk = str(row["pk"])
             level = row["level_value"]
+            # Carried over and not yet confirmed is nobody's report yet: said apart from a confirmed value.
             if row["carried_over_from_id"] is None:
                 changed = "Ja (neu)"
+            elif row["changed_since_last_round"]:
+                changed = "Ja"
+            elif row["confirmed_at"] is None:
+                changed = "Nein, übernommen (noch nicht bestätigt)"
             else:
-                changed = "Ja" if row["changed_since_last_round"] else "Nein"
+                changed = "Nein, bestätigt"
             row.update(
                 id=pk,
                 # Texts, not numbers: the template would format a number for the locale, at a cost, per use.
@@ -250,6 +260,7 @@ class MyServicesTable(tables.Table):
                 editable=self.is_editable(row),
                 focus=self.focus_row == row["pk"],
                 notice=self.notices.get(row["pk"], ""),
+                feedback=self.feedback.get(row["pk"], ""),
                 detail_url=detail.replace(PLACEHOLDER, pk),
                 edit_url=edit.replace(PLACEHOLDER, pk),
                 confirm_url=confirm.replace(PLACEHOLDER, pk),

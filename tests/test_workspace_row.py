@@ -55,7 +55,8 @@ def test_saving_a_row_in_place_returns_the_updated_row(client, world):
     content = response.content.decode()
     assert content.strip().startswith(f'<tr id="zeile-{row.pk}"')
     assert '<span class="kern-label">Digital</span>' in content
-    assert 'id="zeilen-status" hx-swap-oob="innerHTML"' in content and "Gespeichert: " in content
+    # What the save did is said at the row itself, not at the top of the page.
+    assert 'class="kern-body row-feedback" role="status">' in content and "Gespeichert: " in content
     row.refresh_from_db()
     assert (row.status, row.version) == (Status.DIGITAL, 2)
     assert row.changes.get().source == ChangeSource.INLINE

@@ -14,7 +14,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -39,6 +40,7 @@ from ..fragments import Fragments
 from ..http import fragment_next, is_htmx, safe_next
 from ..links import my_services_url
 from ..models import Assessment, ChangeSource, ClosedRoundError, Department, SurveyRound
+from ..progress import Progress
 from ..tables import (
     CHOOSABLE_COLUMNS,
     DEFAULT_PAGE_SIZE,
@@ -143,6 +145,53 @@ class BulkPanel:
     seen_at: str
 
 
+@dataclass
+class FilterChip:
+    """An active filter above the list: what it shows, and the list without it."""
+
+    text: str
+    remove_url: str
+
+
+def filter_chips(filterset, query: QueryDict) -> list[FilterChip]:
+    """The list's active filters, one chip per value (a value of a multiple choice is removed on its own)."""
+    if not filterset.is_valid():
+        return []
+    chips = []
+    for name, field in filterset.form.fields.items():
+        values = [value for value in query.getlist(name) if value]
+        if not values:
+            continue
+        cleaned = filterset.form.cleaned_data.get(name)
+        # A model's choices would be read again from the database: its chosen object is in the cleaned data.
+        model_choice = isinstance(field, ModelChoiceField)
+        choices = {} if model_choice else {str(key): label for key, label in getattr(field, "choices", ())}
+        for value in values:
+            if model_choice and cleaned is not None and not isinstance(cleaned, str):
+                shown = str(cleaned)
+            else:
+                shown = choices.get(value, value)
+            rest = query.copy()
+            rest.setlist(name, [other for other in values if other != value])
+            rest.pop("seite", None)
+            chips.append(FilterChip(f"{field.label}: {shown}", my_services_url(rest.urlencode())))
+    return chips
+
+
+def list_progress(filterset, query: QueryDict) -> Progress:
+    """Confirmed of the rows the list's filter covers, whether confirmed or not: what is left to do there (the
+    filters "bestätigt" and "geändert" narrow what is shown, not what is to be done). One query."""
+    wider = query.copy()
+    for name in ("bestaetigt", "geaendert"):
+        wider.pop(name, None)
+    if wider == query:
+        rows = filterset.qs
+    else:
+        rows = AssessmentFilterSet(wider, queryset=filterset.queryset, scope=filterset.scope).qs
+    figures = rows.aggregate(total=Count("pk"), confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)))
+    return Progress(total=figures["total"], confirmed=figures["confirmed"])
+
+
 def bulk_fields(scope) -> str:
     return render_to_string(
         "monitoring/workspace/bulk_fields.html", {"bulk_form": BulkEditForm(rounds=editable_open_rounds(scope))}
@@ -229,6 +278,8 @@ def my_services(request):
             "page_sizes": PAGE_SIZES,
             "per_page": per_page,
             "filter_active": filter_active,
+            "filter_chips": filter_chips(filterset, request.GET),
+            "progress": list_progress(filterset, filter_query),
         },
     )
 
@@ -288,7 +339,9 @@ def row_response(request, pk, *, next_url, focus=False, notice="", status_text="
         table.focus_row = pk
     if notice:
         table.notices[pk] = notice
-    return render(request, "monitoring/workspace/row_fragment.html", {"table": table, "status_text": status_text})
+    elif status_text:
+        table.feedback[pk] = status_text
+    return render(request, "monitoring/workspace/row_fragment.html", {"table": table})
 
 
 def row_form_response(request, assessment, form, *, next_url, conflict=None):
@@ -301,7 +354,8 @@ def row_form_response(request, assessment, form, *, next_url, conflict=None):
         {
             "assessment": assessment,
             "form": form,
-            "colspan": 3 + len(chosen_columns(request.user)),
+            # Selection, key with name, actions, and the other chosen columns.
+            "colspan": 3 + len([name for name in chosen_columns(request.user) if name != "name"]),
             "next": next_url,
             "conflict": conflict,
             "conflict_values": current_values(conflict.assessment, form._meta.fields) if conflict else None,
