@@ -29,7 +29,8 @@ DETAIL_CONFLICT = 'id="konflikt"'
 JOB_DONE, JOB_FAILED = 'id="job-download"', 'id="job-error"'
 JOB_POLLS = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ROW_SAVED = '<div id="zeilen-status" hx-swap-oob="innerHTML">Gespeichert:'
+# The saved row comes back with its feedback in the row itself (role="status"), not at the top of the page.
+ROW_SAVED = 'row-feedback" role="status"><span class="kern-icon kern-icon--success" aria-hidden="true"></span>Gespeichert:'
 
 
 class FormParser(HTMLParser):
