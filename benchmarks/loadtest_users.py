@@ -30,7 +30,9 @@ JOB_DONE, JOB_FAILED = 'id="job-download"', 'id="job-error"'
 JOB_POLLS = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The saved row comes back with its feedback in the row itself (role="status"), not at the top of the page.
-ROW_SAVED = 'row-feedback" role="status"><span class="kern-icon kern-icon--success" aria-hidden="true"></span>Gespeichert:'
+ROW_SAVED = (
+    'row-feedback" role="status"><span class="kern-icon kern-icon--success" aria-hidden="true"></span>Gespeichert:'
+)
 
 
 class FormParser(HTMLParser):
