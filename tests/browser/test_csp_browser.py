@@ -50,7 +50,7 @@ def test_an_injected_inline_script_is_blocked_while_htmx_still_works(page, live_
     form = tr.get_by_role("form", name=f"{label(row)} bearbeiten")
     form.get_by_label("Umsetzungsstatus").select_option(label="Digital")
     form.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#zeilen-status")).to_have_text(f"Gespeichert: {label(row)}")
+    expect(page.locator(f"#zeile-{row.pk} .row-feedback[role=status]")).to_have_text(f"Gespeichert: {label(row)}")
     assert page.evaluate("() => window.verstoesse") == []
 
 
