@@ -176,8 +176,17 @@ def test_every_table_shows_its_method_note_and_the_workbook_matches_the_page(edi
     html = response.content.decode()
     tables = page_tables(html)
     assert {"status", "gleiche-basis-2023-2024", "ueberleitung-2023-2024", "einheiten-2023"} <= set(tables)
-    for slug in tables:
+    titles = re.findall(r'<caption [^>]*id="caption-[^"]+">([^<]+)</caption>', html)
+    for index, slug in enumerate(tables):
         method = html.split(f'data-slug="{slug}"', 1)[1].split("</figure>", 1)[0]
+        # A note identical to an earlier table's in the same section is referred to, not repeated (issue 17).
+        same = re.search(r"Methode wie bei „([^“]+)“", method)
+        if same:
+            assert same.group(1) in titles[:index], slug
+            continue
+        line = re.search(r'class="[^"]*method__line[^"]*">(.*?)</p>', method, re.S).group(1)
+        for key in ("Zähleinheit", "Katalog", "Skala", "Stichtag"):
+            assert f"{key}: " in line, (slug, key)
         for key in ("Zähleinheit", "Umfang", "Katalogversion", "Reifegradskala", "Stichtag"):
             assert key in method, (slug, key)
 
