@@ -275,6 +275,34 @@ def test_change_in_percentage_points_is_a_number_in_the_workbook(edited, it_offi
     assert sheet.cell(header_row + 1, 8).value == pytest.approx(4 / 11, abs=0.0005)
 
 
+def test_the_status_chart_groups_years_and_gives_each_status_its_colour_and_pattern(edited):
+    from monitoring.templatetags.charts import bridge_chart, series_chart, wrapped
+
+    rounds = list(figures.rounds_of(edited["org"]))
+    html = str(series_chart(figures.as_reported(edited["org"], rounds, figures.status_counts(rounds))))
+    bars = re.findall(r'<title>([^<]+) (\d{4}): ([^<]+)</title><rect class="chart-bar chart-bar--status '
+                      r'chart-status-(\w+)" fill="url\(#([^)]+)\)"', html)  # fmt: skip
+    # Grouped by year: the five statuses of 2023, then of 2024; each status has its badge's colour and a pattern.
+    assert [(label, year) for label, year, *_ in bars] == [
+        (s.label, year) for year in ("2023", "2024") for s in (A, K, P, D, U)
+    ]
+    assert ("PDF", "2023", "4") in [bar[:3] for bar in bars]
+    patterns = {status: pattern for *_, status, pattern in bars}
+    assert len(set(patterns.values())) == 5
+    marks = dict(re.findall(r'<pattern id="status-serie-(\w+)"[^>]*>(.*?)</pattern>', html))
+    assert sorted(marks) == sorted(s.value for s in (A, K, P, D, U))
+    assert len({body.split("</rect>", 1)[1] for body in marks.values()}) == 5, "a pattern of its own per status"
+    legend = re.findall(r"</svg>([^<]+)</li>", html)
+    assert legend == [s.label for s in (A, K, P, D, U)]
+
+    # No label is cut: a long one wraps onto a second line; the full text is in the bar's <title>.
+    label = "Katalog: feiner untergliedert (neue Einzelleistungen)"
+    assert "…" not in "".join(wrapped(label)) and len(wrapped(label)) == 2
+    comparison = compare(edited["previous"], edited["round"])
+    chart = str(bridge_chart(figures.bridge(edited["org"], comparison)))
+    assert f"<title>{label}: " in chart and "…" not in chart
+
+
 def test_series_and_focus_round_are_chosen_by_the_form(edited, it_office, client):
     client.force_login(it_office)
     html = client.get(dashboard_url(edited["org"], runden=edited["round"].pk)).content.decode()

@@ -338,7 +338,9 @@ def test_sheet_names_are_valid_unique_and_cut_only_between_words():
     assert sheet_name("Vergleich auf gleicher Basis 2023 → 2024", taken) == "Vergleich auf gleicher Basis"
     assert sheet_name("Vergleich auf gleicher Basis 2024 → 2025", taken) == "Vergleich auf gleicher (2)"
     assert sheet_name("Katalogeffekte 2023 → 2024 nach Leistungsfamilie", taken) == "Katalogeffekte 2023 → 2024"
-    assert sheet_name("Reifegrade der OZG-Leistungen (keine Skala hinterlegt)", taken) == "Reifegrade der OZG-Leistungen"
+    assert (
+        sheet_name("Reifegrade der OZG-Leistungen (keine Skala hinterlegt)", taken) == "Reifegrade der OZG-Leistungen"
+    )
     assert sheet_name("Donaudampfschifffahrtsgesellschaftskapitänsmütze", taken) == "Donaudampfschifffahrtsgesellsch"
     assert sheet_name("", taken) == "Tabelle"
     assert neutralise("@x") == "'@x" and neutralise(5) == 5

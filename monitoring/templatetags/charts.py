@@ -2,7 +2,7 @@
 
 A chart reads without colour: every bar carries its value as text and a <title> with its full label; a status has the
 colour of its badge and a pattern of its own (choices.STATUS_PATTERN) with a legend; negative bars are hatched; long
-labels wrap onto a second line instead of being cut, and only what does not fit two lines ends in "…".
+labels wrap onto further lines instead of being cut, and only what does not fit three lines ends in "…".
 """
 
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ register = template.Library()
 # Drawn at about its own size where there is room (a chart beside a table has some 600 px), so 15px text stays legible.
 LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH, ROW_HEIGHT = 290, 250, 120, 26
 LINE_HEIGHT = 18
-# Characters of a 15px label line within LABEL_WIDTH; longer labels wrap onto a second line.
+# Characters of a 15px label line within LABEL_WIDTH; longer labels wrap onto further lines.
 LABEL_CHARS = 33
 STATUS_OF_LABEL = {status.label: status.value for status in Status}
 # The order of statuses in a stacked bar: from done to not done, so that "Digital" starts at the common baseline.
@@ -44,7 +44,7 @@ class Bar:
     status: str = ""  # a Status value: the bar takes its colour and pattern
 
 
-def wrapped(label: str, chars: int = LABEL_CHARS, lines: int = 2) -> list[str]:
+def wrapped(label: str, chars: int = LABEL_CHARS, lines: int = 3) -> list[str]:
     """`label` in at most `lines` lines of at most `chars` characters, broken between words; only what does not fit
     ends in "…" (the full label stays in the bar's <title>)."""
     out, current = [], ""
@@ -128,7 +128,7 @@ def svg(chart_id: str, title: str, width: float, height: float, defs, body) -> s
 
 
 def bars(items: list[Bar], title: str, chart_id: str) -> str:
-    """Horizontal bars, the zero line in the middle if any value is negative; labels on up to two lines. Nothing is
+    """Horizontal bars, the zero line in the middle if any value is negative; labels on up to three lines. Nothing is
     drawn when every value is zero: the table says that better."""
     if not any(bar.value for bar in items):
         return ""
@@ -185,8 +185,9 @@ def _number(cell: Cell) -> float:
 
 @register.simple_tag
 def column_chart(table: ReportTable, column: int = 1, skip_totals: bool = True, status: str = ""):
-    """One bar per row for the given column (1 = first column after the row label); `status` colours the bars."""
-    rows = [r for r in table.rows if not (skip_totals and r.is_total)]
+    """One bar per row for the given column (1 = first column after the row label); `status` colours the bars. Rows
+    without a value in the column (a quota of the base itself) are left out."""
+    rows = [r for r in table.rows if not (skip_totals and r.is_total) and r.cells[column - 1].value is not None]
     items = [Bar(r.label, _number(r.cells[column - 1]), r.cells[column - 1].display, status) for r in rows]
     return bars(items, f"Diagramm: {table.title}, Spalte „{table.header[column]}“", f"{table.slug}-{column}")
 
