@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import catalogues, dashboard, imports, jobs, overview, ozg, questions, rounds, sheets, workspace
+from .views import catalogues, dashboard, imports, jobs, overview, ozg, paper, questions, rounds, sheets, workspace
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
@@ -11,6 +11,10 @@ urlpatterns = [
     path("auswertung/<int:pk>/druck/", dashboard.dashboard_print, name="dashboard_print"),
     path("auswertung/<int:pk>/tabellen.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
     path("auswertung/<int:pk>/tabelle/<slug:slug>/", dashboard.dashboard_table, name="dashboard_table"),
+    path("auswertung/<int:pk>/vorlage/", paper.paper_composer, name="dashboard_paper"),
+    path("auswertung/<int:pk>/vorlage/druck/", paper.paper_print, name="dashboard_paper_print"),
+    path("auswertung/<int:pk>/vorlage.docx", paper.paper_docx, name="dashboard_paper_docx"),
+    path("auswertung/<int:pk>/vorlage.xlsx", paper.paper_xlsx, name="dashboard_paper_xlsx"),
     path("kataloge/", catalogues.catalogues, name="catalogues"),
     path("kataloge/<int:pk>/abgleich/", catalogues.crosswalk, name="crosswalk"),
     path("kataloge/<int:pk>/abgleich.xlsx", catalogues.crosswalk_xlsx, name="crosswalk_xlsx"),
