@@ -128,28 +128,29 @@ class Paper:
 
     @property
     def common_note(self) -> list[tuple[str, str]]:
-        """The parts of the method notes (scope, catalogue, scale, cut-off) that two or more notes share: said once
-        above the numbered notes instead of in each."""
-        notes = self.notes
-        shared = []
-        for key in SHARED_NOTE_PARTS:
-            counts = Counter(dict(note.lines)[key] for note in notes)
-            value, used = counts.most_common(1)[0] if counts else ("", 0)
-            if used > 1:
-                shared.append((key, value))
-        return shared
+        return shared_parts(self.notes)[0]
 
     @property
     def note_lines(self) -> list[list[tuple[str, str]]]:
-        """Each method note without the parts of `common_note`."""
-        common = set(self.common_note)
-        return [[line for line in note.lines if line not in common] for note in self.notes]
+        return shared_parts(self.notes)[1]
 
     @property
     def layout(self) -> list[tuple[Block, list[tuple[ReportTable, int]]]]:
         """The blocks with each table's number of its method note (Anmerkung n at the end of the paper)."""
         notes = self.notes
         return [(block, [(table, notes.index(table.method) + 1) for table in block.tables]) for block in self.blocks]
+
+
+def shared_parts(notes: list[Method]) -> tuple[list[tuple[str, str]], list[list[tuple[str, str]]]]:
+    """The parts of the method notes (scope, catalogue, scale, cut-off) that two or more notes share, to be said once
+    above them; and each note without those parts."""
+    common = []
+    for key in SHARED_NOTE_PARTS:
+        counts = Counter(dict(note.lines)[key] for note in notes)
+        value, used = counts.most_common(1)[0] if counts else ("", 0)
+        if used > 1:
+            common.append((key, value))
+    return common, [[line for line in note.lines if line not in common] for note in notes]
 
 
 # --- the tables, shortened where the committee needs less than the dashboard ---------------------------------------

@@ -164,9 +164,10 @@ def test_the_docx_draft_holds_heading_text_status_table_and_method_note():
     paragraphs = [p.text for p in document.paragraphs]
     assert f"{KREIS}: Sachstand Digitalisierung 2024" in paragraphs
     assert any("Prozentpunkte" in p for p in paragraphs) and "Methodische Hinweise" in paragraphs
-    assert any(p.startswith("Zähleinheit: ") for p in paragraphs) and any(
-        p.startswith("Stichtag: ") for p in paragraphs
-    )
+    notes = " ".join(paragraphs[paragraphs.index("Methodische Hinweise") :])
+    for part in ("Für alle Tabellen: ", "Zähleinheit: ", "Katalogversion: ", "Reifegradskala: ", "Stichtag: "):
+        assert part in notes, part
+    assert notes.count("Katalogversion: ") == 1, "what the notes share is said once"
     status = document.tables[0]
     rows = [[cell.text for cell in row.cells] for row in status.rows]
     assert rows[0] == ["Umsetzungsstatus", "2023", "2024"]
@@ -267,6 +268,8 @@ def test_the_stadt_aachen_gets_its_ozg_paper_and_dashboard_with_complete_method_
     for table in figures.all_tables(figures.sections_of(figures.default_selection(org))):
         assert all(value.strip() for _, value in table.method.lines), table.slug
     assert client.get(url("dashboard_paper", org)).status_code == 200
+    draft = Document(io.BytesIO(client.get(url("dashboard_paper_docx", org)).content))
+    assert [cell.text for cell in draft.tables[0].rows[2].cells] == ["davon kommunal", "209", "–"]
     response = client.get(url("dashboard_paper_xlsx", org))
     year = paper.year
     assert f"{quote(f'{STADT} – Sachstand Digitalisierung {year}.xlsx')}" in response["Content-Disposition"]

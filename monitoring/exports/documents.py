@@ -10,6 +10,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from ..paper import shared_parts
 from ..report_tables import TEXT, ReportTable
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -52,6 +53,12 @@ def add_table(document, table: ReportTable) -> None:
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
+def add_note(document, lead: str, lines) -> None:
+    paragraph = document.add_paragraph(style="List Bullet")
+    paragraph.add_run(lead).bold = True
+    paragraph.add_run("; ".join(f"{key}: {value}" for key, value in lines) + ".")
+
+
 def paper_document(paper) -> bytes:
     """The committee paper as a .docx draft of the Mitteilungsvorlage."""
     document = Document()
@@ -74,22 +81,26 @@ def paper_document(paper) -> bytes:
         document.add_paragraph(sentence)
 
     tables = [table for table in paper.tables() if draft_table(table)]
+    heading = "Umsetzungsstatus"
+    if not tables and paper.blocks:  # no survey round: the paper's first table (the OZG quotas) is the key table
+        tables, heading = paper.blocks[0].tables[:1], paper.blocks[0].heading
     if tables:
-        document.add_heading("Umsetzungsstatus", level=2)
+        document.add_heading(heading, level=2)
         for table in tables:
             add_table(document, table)
             document.add_paragraph()
 
     document.add_heading("Methodische Hinweise", level=2)
-    notes = []
-    for table in tables or paper.tables()[:1]:
-        if table.method not in notes:
-            notes.append(table.method)
-    for method in notes:
-        for key, value in method.lines:
-            paragraph = document.add_paragraph(style="List Bullet")
-            paragraph.add_run(f"{key}: ").bold = True
-            paragraph.add_run(value)
+    methods, titles = [], []
+    for table in tables:
+        if table.method not in methods:
+            methods.append(table.method)
+            titles.append(table.title)
+    common, own = shared_parts(methods)
+    if common:
+        add_note(document, "Für alle Tabellen: ", common)
+    for title, lines in zip(titles, own, strict=True):
+        add_note(document, f"„{title}“: ", lines)
     for reason, sections in paper.missing:
         document.add_paragraph(f"Nicht enthalten ({reason}): {', '.join(sections)}.")
 
