@@ -445,6 +445,7 @@ class PaperForm(forms.Form):
         choices=list(paper.SECTIONS.items()),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text="Ohne Auswahl: alle Abschnitte.",
     )
     familien = forms.IntegerField(
         label="Katalogeffekte: so viele Leistungsfamilien einzeln zeigen",
@@ -490,7 +491,7 @@ class PaperForm(forms.Form):
         data = self.cleaned_data
         return paper.PaperChoice(
             rounds=list(data["runden"]),
-            sections=list(data["abschnitte"]),
+            sections=list(data["abschnitte"]) or list(paper.SECTIONS),
             top_families=paper.DEFAULT_TOP_FAMILIES if data["familien"] is None else data["familien"],
             projects=data["projekte"] or paper.PROJECTS_SUMMARY,
         )

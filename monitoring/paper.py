@@ -330,10 +330,11 @@ def _table(paper: Paper, prefix: str) -> ReportTable | None:
     return next((table for table in paper.tables() if table.slug.startswith(prefix)), None)
 
 
-def _rose(change: float | None, noun: str) -> str:
+def _rose(change: float | None, noun: str, before: str, after: str) -> str:
     if not change:
-        return f"blieb {noun} unverändert"
-    return f"{'stieg' if change > 0 else 'sank'} {noun} um {number_text(abs(change))} Prozentpunkte"
+        return f"blieb {noun} unverändert ({after})"
+    way = "stieg" if change > 0 else "sank"
+    return f"{way} {noun} um {number_text(abs(change))} Prozentpunkte (von {before} auf {after})"
 
 
 def number_text(value: float) -> str:
@@ -370,11 +371,11 @@ def developments(paper: Paper, comparison) -> list[str]:
         earlier, later = comparison.like_for_like_earlier, comparison.like_for_like_later
         d = Status.DIGITAL.value
         moved = points(later, earlier)
+        before = percent(share(earlier[d], comparison.followed))
+        after = percent(share(later[d], comparison.followed))
         text.append(
             f"Auf gleicher Basis – {number(comparison.followed)} Leistungen, die in beiden Runden unter demselben "
-            f"Schlüssel erhoben wurden – {_rose(moved, 'der Anteil digitaler Leistungen')}"
-            f" (von {percent(share(earlier[d], comparison.followed))} auf "
-            f"{percent(share(later[d], comparison.followed))})."
+            f"Schlüssel erhoben wurden – {_rose(moved, 'der Anteil digitaler Leistungen', before, after)}."
         )
         # A status change moves a row, it never adds or removes one: the change of the total is the catalogue's.
         overall = sum(comparison.end.values()) - sum(comparison.start.values())
@@ -423,6 +424,8 @@ def developments(paper: Paper, comparison) -> list[str]:
             sentence = f"Für {focus.year} sind {number(count)} IT-Projekte erfasst" + (
                 f" ({named}). " if named else ". "
             )
+            if not count:
+                sentence = f"Für {focus.year} sind keine IT-Projekte erfasst. "
         available, reused = efa.rows[0].values[0], efa.rows[1].values[0]
         text.append(
             sentence + f"Von {number(available)} verfügbaren EfA-Angeboten werden {number(reused)} nachgenutzt."

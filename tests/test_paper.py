@@ -150,6 +150,9 @@ def test_the_composer_opens_with_the_closed_rounds_and_offers_print_docx_and_xls
     for name in ("dashboard_paper_print", "dashboard_paper_docx", "dashboard_paper_xlsx"):
         assert f'href="{url(name)}"' in html
     assert page_tables(html)["status"][-1] == ["Alle Dienstleistungen", "835", "1.187"]
+    # A link that names only the rounds keeps the other defaults: every section, five families, projects summed.
+    linked = it_office().get(url("dashboard_paper", query=f"runden={round_of(2024).pk}")).content.decode()
+    assert {"status", "einheiten-2024", "projekte-einheiten-2024"} <= set(page_tables(linked))
     printed = it_office().get(url("dashboard_paper_print")).content.decode()
     assert "Hauptnavigation" not in printed and "<form" not in printed
     assert list(page_tables(printed)) == list(page_tables(html))
