@@ -61,6 +61,18 @@ STATUS_BADGE_VARIANT = {
 }
 
 
+# The fill of each status's bars in charts: the colour of its badge (chart-status-<value> in dashboard.css takes the
+# badge variant's colour) and a pattern of its own, so that no status is told apart by colour alone.
+STATUS_PATTERN = {
+    Status.ANALOG: "stripes",
+    Status.KEIN_POTENZIAL: "dots",
+    Status.PDF: "lines",
+    Status.DIGITAL: "solid",
+    Status.PROJEKT: "grid",
+    Status.NICHT_GEMELDET: "open",
+}
+
+
 class Channel(models.TextChoices):
     OWN_PORTAL = "eigenes_portal", "eigenes Serviceportal"
     EFA = "efa", "EfA-Onlinedienst"

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -27,13 +27,15 @@ from ozg.models import EfaOffer, OzgLeistung
 
 from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
 from .links import my_services_url
-from .models import Assessment, Department, ITProject, Organisation, SurveyRound
+from .models import Assessment, Department, ITProject, Organisation, Question, SurveyRound
 from .planning import NO_EVIDENCE, contradiction, evidence, municipal_condition, with_own_plan
+from .progress import Progress, department_progress
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
 from .yoy import EFFECT_LABELS, Comparison, consecutive, lineage, round_rows, tally
 
 ALL_SERVICES = "Alle Dienstleistungen"
+OZG_CATALOGUE = "OZG-Katalog, laufender Stand (ohne zurückgezogene OZG-Leistungen)"
 ONE_ROW_PER_SERVICE = "eine LeiKa-Leistung im Umfang der Organisation je Erhebungsrunde"
 
 
@@ -88,8 +90,9 @@ KEEP_SECONDS = 7 * 24 * 3600
 # an older one kept.
 SHAPING_FILES = [
     *(Path(__file__).with_name(name) for name in ("dashboard.py", "yoy.py", "report_tables.py", "planning.py")),
-    *(Path(__file__).with_name(name) for name in ("reports.py", "links.py")),
+    *(Path(__file__).with_name(name) for name in ("reports.py", "links.py", "progress.py", "choices.py")),
     Path(__file__).parent / "templatetags" / "charts.py",
+    Path(__file__).parent / "templatetags" / "report_notes.py",
     *sorted((Path(settings.BASE_DIR) / "templates" / "monitoring" / "dashboard").glob("*.html")),
 ]
 
@@ -166,6 +169,7 @@ def as_reported(organisation, rounds, counts) -> ReportTable:
     return ReportTable(
         slug="status",
         title="Umsetzungsstatus wie gemeldet",
+        sheet="Umsetzungsstatus",
         header=["Umsetzungsstatus", *[str(r.year) for r in rounds]],
         rows=rows,
         method=method_for(
@@ -191,6 +195,7 @@ def like_for_like(organisation, comparison: Comparison) -> ReportTable:
     return ReportTable(
         slug=f"gleiche-basis-{a.year}-{b.year}",
         title=f"Vergleich auf gleicher Basis {a.year} → {b.year}",
+        sheet=f"Gleiche Basis {a.year}–{b.year}",
         header=["Umsetzungsstatus", str(a.year), str(b.year), "Veränderung"],
         rows=rows,
         method=method_for(
@@ -225,6 +230,7 @@ def bridge(organisation, comparison: Comparison) -> ReportTable:
     return ReportTable(
         slug=f"ueberleitung-{a.year}-{b.year}",
         title=f"Überleitung {a.year} → {b.year}: Katalogeffekte und echte Statuswechsel",
+        sheet=f"Überleitung {a.year}–{b.year}",
         header=["Schritt", *[status_label(s) for s in statuses], "Summe"],
         rows=rows,
         method=method_for(
@@ -257,6 +263,7 @@ def effects_by_family(organisation, comparison: Comparison) -> ReportTable:
     return ReportTable(
         slug=f"katalogeffekte-{a.year}-{b.year}",
         title=f"Katalogeffekte {a.year} → {b.year} nach Leistungsfamilie",
+        sheet=f"Katalogeffekte {a.year}–{b.year}",
         header=["Leistungsfamilie", "Katalogeffekt", "Leistungsobjekt", *[status_label(s) for s in statuses], "Summe"],
         rows=rows,
         method=method_for(
@@ -317,6 +324,7 @@ def departments(organisation, round_obj, previous, counts_by_round=None) -> Repo
     return ReportTable(
         slug=f"einheiten-{round_obj.year}",
         title=f"Organisationseinheiten nach Umsetzungsstatus {round_obj.year}",
+        sheet=f"Organisationseinheiten {round_obj.year}",
         header=["Organisationseinheit", *[status_label(s) for s in statuses], "Summe", "Anteil digital", last],
         rows=table_rows,
         method=method_for(
@@ -337,16 +345,19 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
     # The same aggregate as the overview's OZG table: one computation for both pages.
     figures = ozg_figures(organisation)
     base = figures.municipal
-    rounds = [round_obj] if round_obj else []
-    plan_method = method_for(
-        organisation,
-        rounds,
+    # The plans are counted as they stand today over the current OZG catalogue, whether or not a round is chosen:
+    # an organisation without survey rounds (the Stadt Aachen) gets a complete note as well.
+    plan_method = Method(
         counting_unit="eine OZG-Leistung (OZG-ID); Quoten bezogen auf die kommunalen OZG-Leistungen",
         scope=f"{organisation.name}: eigener Planungsstand der OZG-Leistungen",
+        catalogue=OZG_CATALOGUE,
+        scale="entfällt (Planungsstand, kein Reifegrad gezählt)",
+        cutoff=f"Stand {date_format(timezone.localdate(), 'd.m.Y')}",
     )
     quotas = ReportTable(
         slug="ozg-quoten",
         title="OZG-Leistungen: Planungsstand und Quoten",
+        sheet="OZG Planungsstand",
         header=["Kennzahl", "Anzahl", "Quote"],
         rows=[
             Row("OZG-Leistungen insgesamt", [Cell(figures.total), Cell(None, PERCENT)]),
@@ -367,6 +378,7 @@ def ozg_tables(organisation, round_obj) -> list[ReportTable]:
     themenfelder = ReportTable(
         slug="ozg-themenfelder",
         title="Kommunale OZG-Leistungen je Themenfeld",
+        sheet="OZG Themenfelder",
         header=[
             "Themenfeld",
             "kommunal",
@@ -442,6 +454,7 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
     rule = ReportTable(
         slug=f"ozg-zaehlregel-{round_obj.year}",
         title=f"Eigener Planungsstand und Zählregel des Bundes {round_obj.year}",
+        sheet=f"OZG Zählregel {round_obj.year}",
         header=["Kennzahl", "Anzahl", "Quote"],
         rows=[
             Row("kommunale OZG-Leistungen", [Cell(base), Cell(None, PERCENT)], is_total=True),
@@ -458,6 +471,7 @@ def federal_rule_tables(organisation, round_obj, annotated, base, done) -> list[
     plausibility = ReportTable(
         slug=f"ozg-befunde-{round_obj.year}",
         title=f"Plausibilitätsbefunde {round_obj.year}: Planungsstand und Zählregel widersprechen sich",
+        sheet=f"OZG Befunde {round_obj.year}",
         header=["OZG-ID", "Bezeichnung", "Planungsstand", "höchste Stufe", "Befund"],
         rows=findings,
         method=method,
@@ -493,12 +507,13 @@ def plan_maturity_distribution(organisation, annotated, done) -> ReportTable:
     return ReportTable(
         slug="reifegrade-ozg",
         title=f"Reifegrade der umgesetzten OZG-Leistungen ({scale or 'keine Skala hinterlegt'})",
+        sheet="OZG Reifegrade",
         header=["Reifegrad", "OZG-Leistungen", "Anteil"],
         rows=rows,
         method=Method(
             counting_unit="eine kommunale OZG-Leistung, die der eigene Planungsstand als umgesetzt führt",
             scope=f"{organisation.name}: eigener Planungsstand der OZG-Leistungen",
-            catalogue="OZG-Katalog, laufender Stand (ohne zurückgezogene OZG-Leistungen)",
+            catalogue=OZG_CATALOGUE,
             scale=str(scale or "keine Skala hinterlegt"),
             cutoff=f"Stand {date_format(timezone.localdate(), 'd.m.Y')}",
             remarks=["Reifegrad laut eigener Planung, auf der Skala der Organisation; nicht der Zählregel des Bundes."],
@@ -526,6 +541,7 @@ def maturity_distribution(organisation, round_obj) -> ReportTable:
     return ReportTable(
         slug=f"reifegrade-{round_obj.year}",
         title=f"Verteilung der Reifegrade der LeiKa-Leistungen {round_obj.year} ({round_obj.maturity_scale})",
+        sheet=f"Reifegrade {round_obj.year}",
         header=["Reifegrad", "Leistungen", "Anteil"],
         rows=rows,
         method=method_for(organisation, [round_obj]),
@@ -551,6 +567,7 @@ def efa_table(organisation, round_obj) -> ReportTable:
     return ReportTable(
         slug=f"efa-{round_obj.year}",
         title=f"Einer für Alle (EfA) {round_obj.year}",
+        sheet=f"EfA {round_obj.year}",
         header=["Kennzahl", "Anzahl"],
         rows=rows,
         method=method_for(
@@ -582,6 +599,7 @@ def project_tables(organisation, round_obj) -> list[ReportTable]:
     by_state = ReportTable(
         slug=f"projekte-{round_obj.year}",
         title=f"IT-Projekte {round_obj.year} nach Stand",
+        sheet=f"IT-Projekte {round_obj.year}",
         header=["Stand", "Projekte", "betroffene Leistungen"],
         rows=[Row(state.label, [Cell(per_state[state]), Cell(services_per_state[state])]) for state in ProjectState]
         + [Row("Summe", [Cell(len(projects)), Cell(sum(services_per_state.values()))], is_total=True)],
@@ -590,6 +608,7 @@ def project_tables(organisation, round_obj) -> list[ReportTable]:
     listing = ReportTable(
         slug=f"projektliste-{round_obj.year}",
         title=f"IT-Projekte {round_obj.year} und die Leistungen, die sie bewegen",
+        sheet=f"Projektliste {round_obj.year}",
         header=["IT-Projekt", "Stand", "Organisationseinheit", "Leistungen"],
         rows=[
             Row(
@@ -607,6 +626,160 @@ def project_tables(organisation, round_obj) -> list[ReportTable]:
     return [by_state, listing]
 
 
+# --- key figures --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class KeyFigure:
+    """A tile at the top of the dashboard: one figure, what it counts, how it changed, and where its details are."""
+
+    name: str
+    value: str
+    detail: str
+    link: str
+    link_text: str
+
+
+def round_progress(round_obj: SurveyRound, stamps: "Stamps") -> tuple[Progress, int]:
+    """(progress of the round, departments overdue), kept per round stamp and day (the deadline passes at night)."""
+
+    def compute():
+        rows = department_progress(round_obj, Department.objects.filter(organisation=round_obj.organisation_id))
+        return sum((row.progress for row in rows), Progress()), sum(row.overdue for row in rows)
+
+    return kept("progress", [round_stamp(round_obj), stamps.departments, timezone.localdate().isoformat()], compute)
+
+
+def open_questions(organisation: Organisation, stamps: "Stamps") -> int:
+    def compute():
+        return Question.objects.filter(answered_at__isnull=True, assessment__round__organisation=organisation).count()
+
+    return kept("questions", [organisation.pk, stamps.questions], compute)
+
+
+def percent(value) -> str:
+    return Cell(value, PERCENT).display
+
+
+def change(value) -> str:
+    return Cell(value, POINTS).display
+
+
+def number(value) -> str:
+    return Cell(value).display
+
+
+def key_figures(selection: "Selection", stamps: "Stamps") -> list[KeyFigure]:
+    """The tiles: share digital as reported and like for like, the open round's progress, the OZG quotas under the
+    organisation's plan and under the federal rule, open Rückfragen. Only figures the selection has are shown; all
+    come from the kept figures of the sections below (or are kept themselves)."""
+    organisation, focus, previous = selection.organisation, selection.focus, selection.previous
+    digital = Status.DIGITAL.value
+    tiles = []
+    if focus is not None:
+        counts = status_counts([r for r in (previous, focus) if r is not None])
+        now, before = counts[focus.pk], counts[previous.pk] if previous is not None else None
+        total = sum(now.values())
+        detail = f"wie gemeldet: {number(now[digital])} von {number(total)} Leistungen"
+        moved = points(now, before)
+        if moved is not None:
+            detail += f"; {change(moved)} gegenüber {previous.year}"
+        tiles.append(
+            KeyFigure(
+                f"Anteil digital {focus.year}",
+                percent(share(now[digital], total)),
+                detail,
+                "#tabelle-status",
+                "Zum Jahresvergleich",
+            )
+        )
+        comparison = None
+        if previous is not None:
+            try:
+                comparison = comparison_of(previous, focus)
+            except ValidationError:
+                comparison = None
+        if comparison is not None and comparison.followed:
+            earlier, later = comparison.like_for_like_earlier, comparison.like_for_like_later
+            shown_pair = (previous, focus) in consecutive(selection.series)
+            tiles.append(
+                KeyFigure(
+                    f"Anteil digital auf gleicher Basis {previous.year} → {focus.year}",
+                    change(points(later, earlier)),
+                    f"von {percent(share(earlier[digital], comparison.followed))} auf "
+                    f"{percent(share(later[digital], comparison.followed))}; "
+                    f"{number(comparison.followed)} Leistungen, die sich eins zu eins verfolgen lassen",
+                    f"#tabelle-gleiche-basis-{previous.year}-{focus.year}" if shown_pair else "#jahresvergleich",
+                    "Zum Vergleich auf gleicher Basis",
+                )
+            )
+    current = selection.current
+    if current is not None:
+        progress, overdue = round_progress(current, stamps)
+        deadline = f"Meldefrist {date_format(current.deadline, 'd.m.Y')}" if current.deadline else "ohne Meldefrist"
+        late = f"{overdue} Organisationseinheit{'en' if overdue != 1 else ''} überfällig"
+        tiles.append(
+            KeyFigure(
+                f"Offene Runde {current.year}: bestätigt",
+                f"{progress.confirmed_percent or 0} %",
+                f"{number(progress.confirmed)} von {number(progress.total)} Leistungen bestätigt; {late} ({deadline})",
+                reverse("round_progress", args=[current.pk]),
+                "Zum Fortschritt je Organisationseinheit",
+            )
+        )
+    ozg = {table.slug: table for table in ozg_section_tables(selection, stamps)}
+    quotas = ozg["ozg-quoten"]
+    base = quotas.row("davon kommunal").values[0]
+    done = quotas.row(PlanState.UMGESETZT.label)
+    tiles.append(
+        KeyFigure(
+            "OZG-Quote laut eigener Planung",
+            percent(done.values[1]),
+            f"{number(done.values[0])} von {number(base)} kommunalen OZG-Leistungen umgesetzt",
+            "#tabelle-ozg-quoten",
+            "Zu den OZG-Leistungen",
+        )
+    )
+    rule = ozg.get(f"ozg-zaehlregel-{focus.year}") if focus is not None else None
+    if rule is not None:
+        online = rule.row("online nach Zählregel (mind. Stufe 2)")
+        compliant = rule.row("konform nach Zählregel (mind. Stufe 3)")
+        tiles.append(
+            KeyFigure(
+                f"OZG-Quote nach Zählregel des Bundes {focus.year}",
+                percent(online.values[1]),
+                f"{number(online.values[0])} von {number(base)} online (mind. Stufe 2), "
+                f"{number(compliant.values[0])} konform (mind. Stufe 3)",
+                f"#tabelle-{rule.slug}",
+                "Zur Zählregel",
+            )
+        )
+    waiting = open_questions(organisation, stamps)
+    tiles.append(
+        KeyFigure(
+            "Offene Rückfragen",
+            number(waiting),
+            "an die Organisationseinheiten, noch nicht beantwortet",
+            reverse("questions"),
+            "Zur Liste der offenen Rückfragen",
+        )
+    )
+    return tiles
+
+
+def key_figures_stamp(selection: "Selection", stamps: "Stamps") -> tuple:
+    rounds = (selection.focus, selection.previous, selection.current)
+    return (
+        stamps.organisation_stamp,
+        *[round_stamp(r) if r is not None else "" for r in rounds],
+        tuple(r.pk for r in selection.series),
+        stamps.ozg,
+        stamps.departments,
+        stamps.questions,
+        timezone.localdate().isoformat(),
+    )
+
+
 # --- the whole dashboard ------------------------------------------------------------------------------------------
 
 # A table with more rows than this is not written into the page: a link loads it in place (htmx) or, without
@@ -616,20 +789,23 @@ LONG_TABLE_ROWS = 25
 
 @dataclass
 class Selection:
-    """What the dashboard shows: the series of rounds compared, the round in focus and the round before it."""
+    """What the dashboard shows: the series of rounds compared, the round in focus and the round before it; and the
+    organisation's open round, whose progress the key figures show whatever is chosen."""
 
     organisation: Organisation
     series: list[SurveyRound]
     focus: SurveyRound | None
     previous: SurveyRound | None = None
+    current: SurveyRound | None = None
 
     @classmethod
     def of(cls, organisation, series, focus, all_rounds=None) -> "Selection":
+        rounds = list(all_rounds) if all_rounds is not None else list(rounds_of(organisation))
         previous = None
         if focus is not None:
-            rounds = list(all_rounds) if all_rounds is not None else list(rounds_of(organisation))
             previous = max((r for r in rounds if r.year < focus.year), key=lambda r: r.year, default=None)
-        return cls(organisation, list(series), focus, previous)
+        current = next((r for r in rounds if not r.is_closed), None)
+        return cls(organisation, list(series), focus, previous, current)
 
 
 def default_focus(rounds: list[SurveyRound]) -> SurveyRound | None:
@@ -690,6 +866,15 @@ class Stamps:
     @cached_property
     def efa(self) -> str:
         return str(available_efa_offers(efa_day(self.selection.focus)).count())
+
+    @cached_property
+    def questions(self) -> str:
+        """Every Rückfrage asked, answered or deleted anywhere changes this; read without the assessments (a
+        question's organisation is only known through its row), so an unchanged dashboard still reads no row."""
+        figures = Question.objects.order_by().aggregate(
+            asked=Count("pk"), last=Max("pk"), answered=Count("answered_at"), changed=Max("answered_at")
+        )
+        return repr(sorted(figures.items()))
 
 
 def efa_day(round_obj):
@@ -886,7 +1071,15 @@ class View:
 def _fragment_specs(selection: Selection, stamps: Stamps):
     """(name, stamp, template, context builder) per section of the page, in the page's order."""
     organisation = selection.organisation
-    specs = [("series", series_stamp(selection, stamps), "_series.html", lambda: {"tables": series_tables(selection)})]
+    specs = [
+        (
+            "keyfigures",
+            key_figures_stamp(selection, stamps),
+            "_keyfigures.html",
+            lambda: {"tiles": key_figures(selection, stamps)},
+        ),
+        ("series", series_stamp(selection, stamps), "_series.html", lambda: {"tables": series_tables(selection)}),
+    ]
     for earlier, later in consecutive(selection.series):
         specs.append(
             (
@@ -939,6 +1132,7 @@ def rendered_sections(selection: Selection, view: View | None = None) -> dict:
         cache.set_many(fresh, KEEP_SECONDS)
     html = {name: mark_safe(text) for name, text in html.items()}  # rendered by our own templates
     return {
+        "keyfigures": html["keyfigures"],
         "series": html["series"],
         "comparisons": [text for name, text in html.items() if name.startswith("comparison-")],
         "departments": html.get("departments", ""),

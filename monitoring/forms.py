@@ -17,6 +17,7 @@ from leika.tabular import MAX_BYTES
 from ozg.choices import EfaKind
 from ozg.models import EfaOffer, MaturityLevel, MaturityScale
 
+from . import paper
 from .access import it_office_organisations
 from .choices import Channel, PlanState, ResponsibleKind, Status
 from .editing import EDITABLE_FIELDS, RowsInvalid
@@ -424,6 +425,76 @@ class RoundsForm(forms.Form):
                 field.iterator, field.listed = ListedChoiceIterator, listed
             field.queryset = rounds
             field.label_from_instance = lambda r: f"{r.year} ({r.state_label})"
+
+
+class PaperForm(forms.Form):
+    """The committee paper's choices: rounds (the closed ones unless others are chosen), sections, level of detail.
+
+    Unbound (the composer as it opens) it stands for its defaults, so the first preview needs no click."""
+
+    runden = forms.ModelMultipleChoiceField(
+        label="Erhebungsrunden",
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Abgeschlossene Runden sind vorausgewählt; eine offene Runde kommt nur hinein, wenn Sie sie wählen, "
+        "und ist dann als vorläufig gekennzeichnet. Verglichen werden die beiden jüngsten gewählten Runden.",
+    )
+    abschnitte = forms.MultipleChoiceField(
+        label="Abschnitte",
+        choices=list(paper.SECTIONS.items()),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Ohne Auswahl: alle Abschnitte.",
+    )
+    familien = forms.IntegerField(
+        label="Katalogeffekte: so viele Leistungsfamilien einzeln zeigen",
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Die Familien mit den größten Veränderungen; die übrigen stehen zusammengefasst in einer Zeile.",
+    )
+    projekte = forms.ChoiceField(
+        label="IT-Projekte",
+        choices=[
+            (paper.PROJECTS_SUMMARY, "zusammengefasst nach Stand und Organisationseinheit"),
+            (paper.PROJECTS_LIST, "jedes Projekt einzeln (lange Liste)"),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+    def __init__(self, data, rounds, listed):
+        """`rounds`: the organisation's rounds (a queryset, for the checks); `listed`: the same, read already."""
+        initial = {
+            "runden": [r.pk for r in paper.default_rounds(listed)],
+            "abschnitte": list(paper.SECTIONS),
+            "familien": paper.DEFAULT_TOP_FAMILIES,
+            "projekte": paper.PROJECTS_SUMMARY,
+        }
+        super().__init__(data, initial=initial)
+        field = self.fields["runden"]
+        field.iterator, field.listed = ListedChoiceIterator, listed
+        field.queryset = rounds
+        field.label_from_instance = lambda r: (
+            f"{r.year} (abgeschlossen)" if r.is_closed else f"{r.year} (offen: vorläufige Zahlen)"
+        )
+        self.listed = listed
+
+    def choice(self) -> "paper.PaperChoice | None":
+        """What was chosen, the defaults if nothing was sent; None if what was sent is not valid."""
+        if not self.is_bound:
+            return paper.PaperChoice(rounds=paper.default_rounds(self.listed))
+        if not self.is_valid():
+            return None
+        # A link may name only some choices (runden=…&abschnitte=…): the others keep their defaults.
+        data = self.cleaned_data
+        return paper.PaperChoice(
+            rounds=list(data["runden"]),
+            sections=list(data["abschnitte"]) or list(paper.SECTIONS),
+            top_families=paper.DEFAULT_TOP_FAMILIES if data["familien"] is None else data["familien"],
+            projects=data["projekte"] or paper.PROJECTS_SUMMARY,
+        )
 
 
 # --- survey rounds ---------------------------------------------------------------------------------------------------

@@ -48,6 +48,21 @@ class Method:
     remarks: list[str] = field(default_factory=list)
 
     @property
+    def summary(self) -> list[tuple[str, str]]:
+        """The note on one line: counting unit, catalogue, scale and cut-off; scope and remarks are in `lines`."""
+        return [
+            ("Zähleinheit", self.counting_unit),
+            ("Katalog", self.catalogue),
+            ("Skala", self.scale),
+            ("Stichtag", self.cutoff),
+        ]
+
+    @property
+    def rest(self) -> list[tuple[str, str]]:
+        """What the one-line summary leaves out: the scope and the remarks."""
+        return [("Umfang", self.scope), *(("Hinweis", remark) for remark in self.remarks)]
+
+    @property
     def lines(self) -> list[tuple[str, str]]:
         pairs = [
             ("Zähleinheit", self.counting_unit),
@@ -73,7 +88,8 @@ class Row:
 
 @dataclass
 class ReportTable:
-    """slug names the table in URLs and file names; header[0] labels the row-label column."""
+    """slug names the table in URLs and file names; header[0] labels the row-label column; `sheet` is a short name
+    for its sheet in a workbook (at most 31 characters), where the title would be cut."""
 
     slug: str
     title: str
@@ -81,6 +97,7 @@ class ReportTable:
     rows: list[Row]
     method: Method
     caption: str = ""
+    sheet: str = ""
 
     def row(self, label: str) -> Row:
         for row in self.rows:

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from django import forms
 from django.core.exceptions import ValidationError
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.styles import Alignment, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from leika.tabular import Column, RowError, read_table
 
 from .editing import Conflict, History, shown, shown_value
-from .exports.workbooks import FORMULA_TRIGGERS, neutralise
+from .exports.workbooks import FORMULA_TRIGGERS, HEADER_FONT, TITLE_FONT, neutralise
 
 CONFIRM_VALUES = ["ja", "nein"]
 MAX_SHEET_BYTES = 5 * 1024 * 1024  # a sheet is a few hundred KB; anything far larger is not ours
@@ -111,7 +111,7 @@ def build_data_sheet(workbook: Workbook, title: str, columns, rows: list[list], 
     sheet.title = title
     sheet.append([column.label for column in columns])
     for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
@@ -171,11 +171,11 @@ def add_notes(workbook: Workbook, facts: list[tuple[str, str]]) -> None:
     notes.column_dimensions["A"].width = 28
     notes.column_dimensions["B"].width = 100
     notes.append(["Hinweise zum Ausfüllen", ""])
-    notes["A1"].font = Font(bold=True, size=14)
+    notes["A1"].font = TITLE_FONT
     for label, value in [*facts, APOSTROPHE_NOTE]:
         notes.append([label, text_cell(value)])
     for key_cell, value_cell in notes.iter_rows(min_row=2, max_col=2):
-        key_cell.font = Font(bold=True)
+        key_cell.font = HEADER_FONT
         key_cell.alignment = Alignment(vertical="top")
         value_cell.alignment = Alignment(wrap_text=True, vertical="top")
 

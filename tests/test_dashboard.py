@@ -176,8 +176,17 @@ def test_every_table_shows_its_method_note_and_the_workbook_matches_the_page(edi
     html = response.content.decode()
     tables = page_tables(html)
     assert {"status", "gleiche-basis-2023-2024", "ueberleitung-2023-2024", "einheiten-2023"} <= set(tables)
-    for slug in tables:
+    titles = re.findall(r'<caption [^>]*id="caption-[^"]+">([^<]+)</caption>', html)
+    for index, slug in enumerate(tables):
         method = html.split(f'data-slug="{slug}"', 1)[1].split("</figure>", 1)[0]
+        # A note identical to an earlier table's in the same section is referred to, not repeated (issue 17).
+        same = re.search(r"Methode wie bei „([^“]+)“", method)
+        if same:
+            assert same.group(1) in titles[:index], slug
+            continue
+        line = re.search(r'class="[^"]*method__line[^"]*">(.*?)</p>', method, re.S).group(1)
+        for key in ("Zähleinheit", "Katalog", "Skala", "Stichtag"):
+            assert f"{key}: " in line, (slug, key)
         for key in ("Zähleinheit", "Umfang", "Katalogversion", "Reifegradskala", "Stichtag"):
             assert key in method, (slug, key)
 
@@ -264,6 +273,34 @@ def test_change_in_percentage_points_is_a_number_in_the_workbook(edited, it_offi
     points = sheet.cell(header_row + 1, 9)
     assert points.value == 14.1 and points.number_format.startswith("+0.0")
     assert sheet.cell(header_row + 1, 8).value == pytest.approx(4 / 11, abs=0.0005)
+
+
+def test_the_status_chart_groups_years_and_gives_each_status_its_colour_and_pattern(edited):
+    from monitoring.templatetags.charts import bridge_chart, series_chart, wrapped
+
+    rounds = list(figures.rounds_of(edited["org"]))
+    html = str(series_chart(figures.as_reported(edited["org"], rounds, figures.status_counts(rounds))))
+    bars = re.findall(r'<title>([^<]+) (\d{4}): ([^<]+)</title><rect class="chart-bar chart-bar--status '
+                      r'chart-status-(\w+)" fill="url\(#([^)]+)\)"', html)  # fmt: skip
+    # Grouped by year: the five statuses of 2023, then of 2024; each status has its badge's colour and a pattern.
+    assert [(label, year) for label, year, *_ in bars] == [
+        (s.label, year) for year in ("2023", "2024") for s in (A, K, P, D, U)
+    ]
+    assert ("PDF", "2023", "4") in [bar[:3] for bar in bars]
+    patterns = {status: pattern for *_, status, pattern in bars}
+    assert len(set(patterns.values())) == 5
+    marks = dict(re.findall(r'<pattern id="status-serie-(\w+)"[^>]*>(.*?)</pattern>', html))
+    assert sorted(marks) == sorted(s.value for s in (A, K, P, D, U))
+    assert len({body.split("</rect>", 1)[1] for body in marks.values()}) == 5, "a pattern of its own per status"
+    legend = re.findall(r"</svg>([^<]+)</li>", html)
+    assert legend == [s.label for s in (A, K, P, D, U)]
+
+    # No label is cut: a long one wraps onto a second line; the full text is in the bar's <title>.
+    label = "Katalog: feiner untergliedert (neue Einzelleistungen)"
+    assert "…" not in "".join(wrapped(label)) and len(wrapped(label)) == 2
+    comparison = compare(edited["previous"], edited["round"])
+    chart = str(bridge_chart(figures.bridge(edited["org"], comparison)))
+    assert f"<title>{label}: " in chart and "…" not in chart
 
 
 def test_series_and_focus_round_are_chosen_by_the_form(edited, it_office, client):

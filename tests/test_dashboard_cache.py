@@ -5,6 +5,7 @@ The world of tests/factories.py's workspace_world(): Musterstadt with a closed r
 the dashboard opens with both in the series and 2023 in focus.
 """
 
+import datetime
 import io
 import re
 
@@ -15,11 +16,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from monitoring import dashboard as figures
 from monitoring.carryover import open_round
 from monitoring.choices import PlanState, Status
-from monitoring.models import Assessment, ITProject, OzgPlan, SurveyRound
+from monitoring.models import Assessment, ITProject, OzgPlan, Question, SurveyRound
 from monitoring.online_services import OnlineServicePlan, Proposal, apply_online_services
 from monitoring.planning import apply_plan_changes
 from tests import factories
@@ -195,8 +197,9 @@ def test_a_new_round_opened_by_carrying_over_joins_the_series(world):
 # --- an unchanged dashboard reads no assessment -----------------------------------------------------------------
 
 # Session, user, the organisation (if visible), its rounds; the stamps of departments, OZG (plans and catalogue),
-# EfA offers and IT projects; the frame's membership check.
-MINIMAL_QUERIES = 10  # the frame, the rounds' stamps, the kept sections, and the header's badges
+# EfA offers, IT projects and Rückfragen (the key figures' open questions, issue 17); the frame's membership check;
+# the header's badges (issue 16).
+MINIMAL_QUERIES = 11
 
 
 def test_an_unchanged_dashboard_is_served_from_the_cache_with_a_fixed_number_of_queries(world):
@@ -289,6 +292,60 @@ def test_plan_edits_in_the_workspace_and_in_the_admin_reach_a_kept_dashboard(wor
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert OzgPlan.objects.get(pk=plan.pk).version == plan.version + 1
     assert implemented(client, world) == "0"
+
+
+# --- the key figures ------------------------------------------------------------------------------------------------
+
+
+def tiles(client, w) -> dict[str, tuple[str, str]]:
+    """The key figures as the page shows them: {name: (value, detail)}."""
+    html = client.get(dashboard_url(w)).content.decode()
+    found = re.findall(
+        r'<p class="key-figure__name">([^<]+)</p>\s*<p class="key-figure__value">([^<]+)</p>\s*'
+        r'<p class="key-figure__detail">([^<]+)</p>',
+        html,
+    )
+    return {name: (value, detail) for name, value, detail in found}
+
+
+def test_the_key_figures_open_the_dashboard_and_link_to_their_sections(world):
+    client = viewer(world)
+    html = client.get(dashboard_url(world)).content.decode()
+    assert html.index('id="kennzahlen"') < html.index('id="jahresvergleich"')
+    shown = tiles(client, world)
+    # Focus 2023 (3 rows, 1 digital), no round before it; the open round 2024 has 5 rows, one confirmed.
+    assert shown["Anteil digital 2023"] == ("33,3 %", "wie gemeldet: 1 von 3 Leistungen")
+    assert shown["Offene Runde 2024: bestätigt"][1].startswith("1 von 5 Leistungen bestätigt")
+    assert shown["OZG-Quote laut eigener Planung"][0] == "0,0 %"
+    assert shown["OZG-Quote nach Zählregel des Bundes 2023"] == (
+        "0,0 %",
+        "0 von 1 online (mind. Stufe 2), 0 konform (mind. Stufe 3)",
+    )
+    assert shown["Offene Rückfragen"][0] == "1"  # the world's question to the Bürgeramt
+    for target in ("#tabelle-status", "#tabelle-ozg-quoten", "#tabelle-ozg-zaehlregel-2023"):
+        assert f'href="{target}"' in html and f'id="{target[1:]}"' in html
+    assert f'href="{reverse("round_progress", args=[world.round.pk])}"' in html
+    assert f'href="{reverse("questions")}"' in html
+
+
+def test_the_key_figures_follow_rueckfragen_and_confirmations_of_a_kept_dashboard(world):
+    client = viewer(world)
+    assert tiles(client, world)["Offene Rückfragen"][0] == "1"
+    question = Question.objects.create(assessment=world.rows[0], text="Stimmt der Status?", asked_by=world.it_office)
+    assert tiles(client, world)["Offene Rückfragen"][0] == "2"
+    Question.objects.filter(pk__in=[question.pk, world.question.pk]).update(answer="Ja.", answered_at=timezone.now())
+    assert tiles(client, world)["Offene Rückfragen"][0] == "0"
+    Question.objects.filter(pk=question.pk).delete()
+    assert tiles(client, world)["Offene Rückfragen"][0] == "0"
+
+    Assessment.objects.filter(pk=world.rows[0].pk).update(confirmed_at=timezone.now())
+    assert tiles(client, world)["Offene Runde 2024: bestätigt"][1].startswith("2 von 5 Leistungen bestätigt")
+
+
+def test_a_passed_deadline_counts_the_departments_overdue(world):
+    SurveyRound.objects.filter(pk=world.round.pk).update(deadline=timezone.localdate() - datetime.timedelta(days=1))
+    detail = tiles(viewer(world), world)["Offene Runde 2024: bestätigt"][1]
+    assert "2 Organisationseinheiten überfällig" in detail
 
 
 # --- warm(): what a background task calls after a round was closed or a catalogue changed ---------------------------

@@ -319,18 +319,29 @@ def test_the_committee_workbook_has_title_method_one_header_row_and_real_numbers
     total = sheet[header + 4]
     assert total[0].value == "Alle Dienstleistungen" and all(cell.font.bold for cell in total)
     assert not sheet[header + 1][0].font.bold
+    # One font family in title, header and body (a nameless bold font looked different in LibreOffice and Excel).
+    assert {cell.font.name for row in sheet.iter_rows() for cell in row if cell.value is not None} == {"Calibri"}
+    assert sheet.print_area == f"'{sheet.title}'!$A$1:$E${header + 4}"
     assert sheet.column_dimensions["A"].width >= len("Alle Dienstleistungen")
 
     assert workbook.worksheets[1]["B" + str(header + 1)].value == "'-kein Hinweis"
 
 
-def test_sheet_names_are_valid_and_unique():
+def test_sheet_names_are_valid_unique_and_cut_only_between_words():
     taken: set[str] = set()
     assert sheet_name("Status: 2023/2024 [wie gemeldet]", taken) == "Status 2023 2024 wie gemeldet"
-    assert sheet_name("status 2023 2024 wie gemeldet", taken) == "status 2023 2024 wie gemeld (2)"
-    assert sheet_name("status 2023 2024 wie gemeldet", taken) == "status 2023 2024 wie gemeld (3)"
-    assert sheet_name("Eine sehr lange Überschrift einer Tabelle", taken) == "Eine sehr lange Überschrift ein"
+    assert sheet_name("status 2023 2024 wie gemeldet", taken) == "status 2023 2024 (2)"
+    assert sheet_name("status 2023 2024 wie gemeldet", taken) == "status 2023 2024 (3)"
+    assert sheet_name("Eine sehr lange Überschrift einer Tabelle", taken) == "Eine sehr lange Überschrift"
     assert sheet_name("Eine sehr lange Überschrift einer Tabelle", taken) == "Eine sehr lange Überschrift (2)"
+    # The committee saw "Vergleich auf gleicher Basi (2)": no word is cut, no name ends on "auf", "→" or "(".
+    assert sheet_name("Vergleich auf gleicher Basis 2023 → 2024", taken) == "Vergleich auf gleicher Basis"
+    assert sheet_name("Vergleich auf gleicher Basis 2024 → 2025", taken) == "Vergleich auf gleicher (2)"
+    assert sheet_name("Katalogeffekte 2023 → 2024 nach Leistungsfamilie", taken) == "Katalogeffekte 2023 → 2024"
+    assert (
+        sheet_name("Reifegrade der OZG-Leistungen (keine Skala hinterlegt)", taken) == "Reifegrade der OZG-Leistungen"
+    )
+    assert sheet_name("Donaudampfschifffahrtsgesellschaftskapitänsmütze", taken) == "Donaudampfschifffahrtsgesellsch"
     assert sheet_name("", taken) == "Tabelle"
     assert neutralise("@x") == "'@x" and neutralise(5) == 5
 

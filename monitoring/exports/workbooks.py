@@ -30,10 +30,14 @@ NUMBER_FORMAT = {
     POINTS: '+0.0" Pp";-0.0" Pp";0.0" Pp"',
 }
 DATETIME_FORMAT = "DD.MM.YYYY HH:MM"
-HEADER_FONT = Font(bold=True)
+# One font family for title, header and body: a font without a name falls back differently in Excel and LibreOffice,
+# and the committee saw header rows in another font than the figures below them. Calibri 11 is openpyxl's (and
+# Excel's) default body font, so body cells need no font of their own.
+FONT_NAME = "Calibri"
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="D9E2F3")
-TITLE_FONT = Font(bold=True, size=14)
-TOTAL_FONT = Font(bold=True)
+TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
+TOTAL_FONT = Font(name=FONT_NAME, size=11, bold=True)
 MIN_WIDTH, MAX_WIDTH = 8, 60
 # Excel refuses these in sheet names, and names longer than 31 characters.
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -54,14 +58,38 @@ def local_naive(value: datetime.datetime | None) -> datetime.datetime | None:
     return timezone.localtime(value).replace(tzinfo=None)
 
 
+# Words a shortened sheet name should not end on: it would read as cut off.
+DANGLING_WORDS = {
+    "und", "oder", "sowie", "bzw.", "wie", "nach", "auf", "der", "die", "das", "des", "den", "dem", "von", "vom", "zu",
+    "zum", "zur", "mit", "je", "für", "im", "in", "bei", "an", "am", "aus", "über", "ohne",
+}  # fmt: skip
+
+
+def whole_words(text: str, limit: int) -> str:
+    """The longest run of whole words from the start of `text` within `limit` characters, without a dangling word,
+    arrow, dash or open parenthesis at its end; only a single word longer than the limit is cut."""
+    words, kept = text.split(), []
+    for word in words:
+        if len(" ".join([*kept, word])) > limit:
+            break
+        kept.append(word)
+    while len(kept) > 1 and (kept[-1].lower() in DANGLING_WORDS or not any(c.isalnum() for c in kept[-1])):
+        kept.pop()
+    name = " ".join(kept) if kept else (words[0][:limit] if words else "")
+    if name.count("(") > name.count(")"):
+        name = name[: name.rindex("(")].rstrip() or name
+    return name.rstrip(" ,;:–-→")
+
+
 def sheet_name(title: str, taken: set[str]) -> str:
-    """A valid, unique sheet name from a table title (Excel compares names without regard to case)."""
+    """A valid, unique sheet name from a table title, cut at a word's end (Excel allows 31 characters and compares
+    names without regard to case)."""
     base = " ".join(SHEET_NAME_FORBIDDEN.sub(" ", title).split()).strip("'") or "Tabelle"
-    name, number = base[:SHEET_NAME_LENGTH].rstrip(), 1
+    name, number = whole_words(base, SHEET_NAME_LENGTH) or "Tabelle", 1
     while name.lower() in taken:
         number += 1
         suffix = f" ({number})"
-        name = base[: SHEET_NAME_LENGTH - len(suffix)].rstrip() + suffix
+        name = (whole_words(base, SHEET_NAME_LENGTH - len(suffix)) or "Tabelle") + suffix
     taken.add(name.lower())
     return name
 
@@ -128,6 +156,8 @@ def _write_report_sheet(sheet, table: ReportTable) -> None:
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
     sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    # Printed: the title, the method note and the table, with the header row again on every page.
+    sheet.print_area = f"A1:{get_column_letter(len(table.header))}{max(sheet.max_row, header_row)}"
     sheet.print_title_rows = f"{header_row}:{header_row}"
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
@@ -146,7 +176,7 @@ def report_workbook(tables: list[ReportTable], title: str) -> bytes:
     workbook.properties.creator = CREATOR
     taken: set[str] = set()
     for table in tables:
-        _write_report_sheet(workbook.create_sheet(sheet_name(table.title, taken)), table)
+        _write_report_sheet(workbook.create_sheet(sheet_name(table.sheet or table.title, taken)), table)
     if not tables:
         workbook.create_sheet("Leer")
     buffer = io.BytesIO()

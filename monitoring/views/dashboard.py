@@ -4,13 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
-from django.utils.text import slugify
 
 from .. import dashboard as figures
 from ..access import visible_organisations
 from ..exports.workbooks import XLSX_CONTENT_TYPE, report_workbook
 from ..forms import RoundsForm
-from ..http import is_htmx, organisation_choice
+from ..http import attachment, is_htmx, organisation_choice
+from ..yoy import consecutive
 
 
 def organisation_for(request, pk):
@@ -44,6 +44,7 @@ def _context(request, pk, print_view=False):
         "series": selection.series,
         "focus": selection.focus,
         "sections": figures.rendered_sections(selection, figures.View(print=print_view, querystring=querystring)),
+        "pairs": consecutive(selection.series),
         "querystring": querystring,
     }
 
@@ -89,9 +90,8 @@ def dashboard_xlsx(request, pk):
         tables = [t for t in tables if t.slug == wanted]
         if not tables:
             raise Http404("Diese Tabelle gibt es im Dashboard nicht.")
-    title = tables[0].title if wanted else "Digitalisierungsmonitor"
-    title = f"{title} – {organisation.name}"
-    response = HttpResponse(report_workbook(tables, title), content_type=XLSX_CONTENT_TYPE)
-    name = slugify(f"{organisation.name}-{wanted or 'dashboard'}")
-    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-    return response
+    years = [r.year for r in selection.series]
+    span = f" {years[0]}–{years[-1]}" if len(years) > 1 else (f" {years[0]}" if years else "")
+    title = tables[0].title if wanted else f"Auswertung Digitalisierung{span}"
+    response = HttpResponse(report_workbook(tables, f"{title} – {organisation.name}"), content_type=XLSX_CONTENT_TYPE)
+    return attachment(response, f"{organisation.name} – {title}.xlsx")
