@@ -38,13 +38,12 @@ def pdf_page_count(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-z])", pdf))
 
 
-def pdf_pages_text(path: Path) -> list[str] | None:
+def pdf_pages_text(path: Path) -> list[str]:
     """The text of each page in drawing order without any white space (the gaps between table cells are no
-    characters), read by LibreOffice's PDF reader (xpdfimport, beside soffice); None where it is not installed."""
+    characters), read by LibreOffice's PDF reader (xpdfimport, beside soffice; the suite needs LibreOffice)."""
     soffice = shutil.which("soffice")
     reader = Path(os.path.realpath(soffice)).parent / "xpdfimport" if soffice else None
-    if reader is None or not reader.exists():
-        return None
+    assert reader is not None and reader.exists(), "LibreOffice fehlt: Debian-Paket libreoffice-calc-nogui"
     output = subprocess.run([str(reader), str(path)], capture_output=True, text=True, errors="replace", timeout=60)
     pages: list[list[str]] = []
     for line in output.stdout.splitlines():
@@ -102,21 +101,20 @@ def test_the_it_office_gets_the_committee_paper_in_three_clicks(page, live_serve
     pages = pdf_page_count(pdf)
     assert 2 <= pages <= 4, f"{pages} Seiten"
     text = pdf_pages_text(tmp_path / "vorlage.pdf")
-    if text is not None:
-        assert len(text) == pages
-        assert squeezed("Sachstand Digitalisierung 2024") in text[0]
-        assert squeezed("Umsetzungsstatus wie gemeldet") in text[0]
-        assert squeezed("Alle Dienstleistungen 835 1.187") in text[0], "the key table on page 1"
-        for number, content in enumerate(text, start=1):
-            assert squeezed(f"Seite {number} von {pages}") in content, "page numbers in the margin"
-        # No heading without its table: each section's heading is on the page of its first table's caption.
-        for heading, caption in [
-            ("Organisationseinheiten 2024", "Organisationseinheiten nach Umsetzungsstatus 2024"),
-            ("EfA und IT-Projekte 2024", "Einer für Alle (EfA) 2024"),
-            ("Anmerkungen zur Methode", "Wo nicht anders angegeben"),
-        ]:
-            on = [i for i, content in enumerate(text) if squeezed(heading) in content]
-            assert on and squeezed(caption) in text[on[0]], heading
+    assert len(text) == pages
+    assert squeezed("Sachstand Digitalisierung 2024") in text[0]
+    assert squeezed("Umsetzungsstatus wie gemeldet") in text[0]
+    assert squeezed("Alle Dienstleistungen 835 1.187") in text[0], "the key table on page 1"
+    for number, content in enumerate(text, start=1):
+        assert squeezed(f"Seite {number} von {pages}") in content, "page numbers in the margin"
+    # No heading without its table: each section's heading is on the page of its first table's caption.
+    for heading, caption in [
+        ("Organisationseinheiten 2024", "Organisationseinheiten nach Umsetzungsstatus 2024"),
+        ("EfA und IT-Projekte 2024", "Einer für Alle (EfA) 2024"),
+        ("Anmerkungen zur Methode", "Wo nicht anders angegeben"),
+    ]:
+        on = [i for i, content in enumerate(text) if squeezed(heading) in content]
+        assert on and squeezed(caption) in text[on[0]], heading
 
 
 def test_dashboard_and_composer_are_accessible_and_fit_the_screen(page, live_server, it_office):
