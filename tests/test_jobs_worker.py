@@ -22,7 +22,13 @@ from tests.worker import DATABASE_BACKEND, start_worker, wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="der Test-Worker braucht PostgreSQL"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason=(
+            "der Worker ist ein eigener Prozess; die SQLite-Testdatenbank liegt im Speicher dieses Prozesses "
+            "und ist für ihn nicht erreichbar (CI läuft auf PostgreSQL)"
+        ),
+    ),
 ]
 
 ROWS = 5000  # three batches of carry-over (monitoring.carryover.CARRY_BATCH), each a progress step

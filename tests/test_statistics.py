@@ -26,7 +26,13 @@ from .test_import_commands import OZG_CSV, V1, fim_csv
 pytestmark = [
     # The reference data that the migrations seed (scales, Themenfelder) is restored after each flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="ANALYZE ist PostgreSQL-spezifisch"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason=(
+            "liest pg_stat_user_tables, das es nur in PostgreSQL gibt; auf SQLite tut analyze() absichtlich "
+            "nichts (CI läuft auf PostgreSQL)"
+        ),
+    ),
 ]
 
 

@@ -17,7 +17,13 @@ from .conftest import assert_accessible, screenshot, signed_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="der Test-Worker braucht PostgreSQL"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'",
+        reason=(
+            "der Worker ist ein eigener Prozess; die SQLite-Testdatenbank liegt im Speicher dieses Prozesses "
+            "und ist für ihn nicht erreichbar (CI läuft auf PostgreSQL)"
+        ),
+    ),
 ]
 
 ROWS = 6000
