@@ -29,7 +29,7 @@ from .choices import REPORTED_STATUSES, PlanState, ProjectState, Status
 from .links import my_services_url
 from .models import Assessment, Department, ITProject, Organisation, Question, SurveyRound
 from .planning import NO_EVIDENCE, contradiction, evidence, municipal_condition, with_own_plan
-from .progress import Progress, department_progress
+from .progress import FIGURES_KEY_FIELDS, Progress, department_progress, round_figures
 from .report_tables import DELTA, PERCENT, POINTS, TEXT, Cell, Method, ReportTable, Row
 from .reports import ozg_figures
 from .yoy import EFFECT_LABELS, Comparison, consecutive, lineage, round_rows, tally
@@ -1201,5 +1201,6 @@ def warm(organisation: Organisation) -> None:
     """Compute and keep everything the dashboard of `organisation` shows as it opens: the rendered sections and the
     figures behind them. For a background task after a round was closed or a catalogue changed, so that the next
     person to open the dashboard does not wait for it; calling it again while nothing changed costs one cache read.
-    """
+    The rounds' counts of rows per department (the lists' counts, the header's badges) are kept alike."""
     rendered_sections(default_selection(organisation))
+    round_figures(organisation.rounds.order_by().values_list(*FIGURES_KEY_FIELDS))

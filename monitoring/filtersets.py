@@ -19,6 +19,7 @@ from ozg.models import Lage, MaturityLevel, OzgLeistung, Themenfeld
 from .access import AccessScope
 from .choices import PlanState, Status
 from .models import Department, Question, SurveyRound
+from .progress import Progress, progress_of, round_figures
 
 YES_NO = (("ja", "ja"), ("nein", "nein"))
 
@@ -122,7 +123,16 @@ class AssessmentFilterSet(django_filters.FilterSet):
         rounds = SurveyRound.objects.filter(organisation__in=organisations)
         self.rounds = list(
             rounds.order_by("organisation__name", "year").values_list(
-                "pk", "year", "is_closed", "catalogue_version", "maturity_scale", "organisation__name", "organisation"
+                "pk",
+                "year",
+                "is_closed",
+                "catalogue_version",
+                "maturity_scale",
+                "organisation__name",
+                "organisation",
+                # What the round's kept figures are keyed by (progress.figures_key), last: not a choice's source.
+                "change_count",
+                "catalogue_version__imported_at",
             )
         )
         self.filters["runde"].queryset = rounds.select_related("organisation")
@@ -145,7 +155,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
         catalogue = levels.values_list("pk", "scale", "value", "label", "scale__name").union(
             Themenfeld.objects.order_by().values_list("pk", Value(0), Value(0), "name", Value("")), all=True
         )
-        sources = repr((self.scope.departments, self.rounds, sorted(catalogue)))
+        sources = repr((self.scope.departments, [r[:7] for r in self.rounds], sorted(catalogue)))
         return hashlib.sha256(sources.encode()).hexdigest()
 
     def keep_choices(self):
@@ -168,6 +178,27 @@ class AssessmentFilterSet(django_filters.FilterSet):
     def open_rounds(self) -> dict[int, int]:
         """{id: catalogue version} of the open rounds in scope."""
         return {pk: version for pk, _, is_closed, version, *_ in self.rounds if not is_closed}
+
+    def listed_progress(self) -> "tuple[Progress, int | None] | None":
+        """(progress, count) of the rows listed from the rounds' kept figures (progress.round_figures), when the
+        filter narrows by round, department and confirmation alone: the progress over the rows the filter covers
+        whether confirmed or not (as views.workspace.list_progress), the count of the rows listed (None where the
+        filter "geändert" narrows them further). None for any other filter: those rows are counted by the database."""
+        if not self.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in data if name not in ("runde", "einheit", "bestaetigt", "geaendert")):
+            return None
+        chosen = data.get("runde")
+        rounds = [r for r in self.rounds if (r[0] == chosen.pk if chosen else not r[2])]
+        department = data.get("einheit")
+        departments = [department.pk] if department else self.scope.readable_department_ids
+        figures = round_figures([(r[0], r[7], r[8]) for r in rounds])
+        progress = progress_of(figures, [r[0] for r in rounds], departments)
+        if data.get("geaendert"):
+            return progress, None
+        confirmed = data.get("bestaetigt")
+        return progress, {"ja": progress.confirmed, "nein": progress.unconfirmed}.get(confirmed, progress.total)
 
     @property
     def chosen_round(self) -> SurveyRound | None:

@@ -1,7 +1,10 @@
 """Rendered pieces of a page kept in the shared cache under a key of everything they show: never stale, nothing to
-forget when a record changes, and asked for in one query however many a page has."""
+forget when a record changes, and asked for in one query however many a page has. The same for any value kept under
+such a key (`get_many`, `set_many`: a round's figures), with each worker remembering the latest it read."""
 
 import hashlib
+import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 
@@ -12,6 +15,55 @@ from django.core.cache import cache as shared_cache
 from django.utils.safestring import SafeString, mark_safe
 
 FRAGMENT_SECONDS = 24 * 3600
+
+# A value under a key that says everything it is made of never changes: a worker may keep what it read or made and
+# ask the shared cache only for keys it has not seen. The latest few hundred, small values only (fragments, figures).
+LOCAL_ENTRIES = 512
+_local: OrderedDict = OrderedDict()
+_local_lock = threading.Lock()
+
+
+def _remember(values: dict) -> None:
+    with _local_lock:
+        for key, value in values.items():
+            _local[key] = value
+            _local.move_to_end(key)
+        while len(_local) > LOCAL_ENTRIES:
+            _local.popitem(last=False)
+
+
+def get_many(keys) -> dict:
+    """The values kept under `keys` (each a key of everything its value is made of): this worker's own first, the
+    rest from the shared cache in one request."""
+    found, missing = {}, []
+    with _local_lock:
+        for key in keys:
+            if key in _local:
+                found[key] = _local[key]
+                _local.move_to_end(key)
+            else:
+                missing.append(key)
+    if missing:
+        fetched = shared_cache.get_many(missing)
+        _remember(fetched)
+        found.update(fetched)
+    return found
+
+
+def set_many(values: dict, timeout: int = FRAGMENT_SECONDS) -> None:
+    shared_cache.set_many(values, timeout)
+    _remember(values)
+
+
+def keep(key: str, value, timeout: int = FRAGMENT_SECONDS) -> None:
+    shared_cache.set(key, value, timeout)
+    _remember({key: value})
+
+
+def forget_local() -> None:
+    """Empty this worker's copies (the tests do between tests, as they empty the shared cache)."""
+    with _local_lock:
+        _local.clear()
 
 
 def is_own(config) -> bool:
@@ -54,12 +106,12 @@ class Fragments:
 
     def __init__(self, **sources):
         self.keys = {name: fragment_key(name, *parts) for name, parts in sources.items()}
-        self.found = shared_cache.get_many(list(self.keys.values()))
+        self.found = get_many(list(self.keys.values()))
 
     def get(self, name: str, render) -> SafeString:
         key = self.keys[name]
         html = self.found.get(key)
         if html is None:
             html = str(render())
-            shared_cache.set(key, html, FRAGMENT_SECONDS)
+            keep(key, html)
         return mark_safe(html)

@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .choices import Status
+from .fragments import get_many, set_many
 from .links import my_services_url
 from .models import Assessment, SurveyRound
 
@@ -89,6 +90,63 @@ class DepartmentProgress:
     @property
     def unconfirmed_url(self) -> str:
         return my_services_url(einheit=self.pk, bestaetigt="nein", runde=self.round_pk)
+
+
+# --- a round's figures, kept by its change counter ------------------------------------------------------------------
+
+# Kept a day at most: a round's figures change with its counter, so an old entry is only ever unused, never wrong.
+FIGURES_KEEP_SECONDS = 24 * 3600
+
+
+def figures_key(round_pk: int, change_count: int, imported_at) -> str:
+    """What a round's figures are kept under: its id and change counter (raised by every write of its rows in the
+    writer's transaction, models.count_changes), and the import time of its catalogue version, which tells apart a
+    database loaded anew whose rounds have the same ids and counters (as the dashboard's round_stamp)."""
+    return f"round-figures:{round_pk}:{change_count}:{imported_at.isoformat() if imported_at else ''}"
+
+
+# The values a round's row gives figures_key, for values_list over SurveyRound (prefix for a related round).
+FIGURES_KEY_FIELDS = ("pk", "change_count", "catalogue_version__imported_at")
+
+
+def round_figures(rounds) -> dict[int, dict[int, Progress]]:
+    """{round id: {department id: Progress}} of `rounds`, triples of FIGURES_KEY_FIELDS as the round rows say.
+
+    Every count of rows of a round by department (the header's badge, the list's count and progress bar) comes
+    from here: kept in the shared cache under figures_key, so an unchanged round is counted once for all workers and
+    servers, and a write is seen by the next request, as it raises the counter the key is made of; nothing needs to
+    be forgotten. The rounds not kept are counted in one grouped query. A department without rows in a round is
+    missing from its figures."""
+    keys = {pk: figures_key(pk, count, imported) for pk, count, imported in rounds}
+    kept = get_many(list(keys.values())) if keys else {}
+    figures = {pk: kept[key] for pk, key in keys.items() if key in kept}
+    missing = [pk for pk in keys if pk not in figures]
+    if missing:
+        counted = {pk: {} for pk in missing}
+        grouped = (
+            Assessment.objects.filter(round__in=missing)
+            .values_list("round", "department")
+            .annotate(**PROGRESS_COUNTS)
+            .order_by()
+        )
+        for round_pk, department, *numbers in grouped:
+            counted[round_pk][department] = tuple(numbers)
+        set_many({keys[pk]: counted[pk] for pk in missing}, FIGURES_KEEP_SECONDS)
+        figures.update(counted)
+    return {
+        pk: {department: Progress(*numbers) for department, numbers in by_department.items()}
+        for pk, by_department in figures.items()
+    }
+
+
+def progress_of(figures: dict[int, dict[int, Progress]], rounds, departments) -> Progress:
+    """The sum of the figures of `departments` (ids) in `rounds` (ids)."""
+    total = Progress()
+    for round_pk in rounds:
+        by_department = figures.get(round_pk, {})
+        for department in departments:
+            total += by_department.get(department, Progress())
+    return total
 
 
 def deadline_passed(round_obj: SurveyRound) -> bool:

@@ -10,7 +10,8 @@ office's own question, not one addressed to it; its figures are the organisation
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .access import AccessScope
@@ -18,7 +19,15 @@ from .choices import DepartmentRoleKind
 from .filtersets import CHANGED_SINCE_LAST_ROUND
 from .links import PLACEHOLDER, address_pattern, my_services_url
 from .models import Assessment, DepartmentRole, Organisation, Question, SurveyRound
-from .progress import DepartmentProgress, Progress, deadline_passed, department_progress, share_percent
+from .progress import (
+    FIGURES_KEY_FIELDS,
+    DepartmentProgress,
+    Progress,
+    deadline_passed,
+    department_progress,
+    round_figures,
+    share_percent,
+)
 
 # Rückfragen listed on the start page; the list of all Rückfragen is one link away.
 SHOWN_QUESTIONS = 5
@@ -44,14 +53,33 @@ class Badges:
 
 
 def badge_counts(user) -> Badges:
-    """The user's unconfirmed rows and open Rückfragen in open rounds: one query, over the user's own rows only."""
+    """The user's unconfirmed rows and open Rückfragen in open rounds, over the user's own rows only, in one query:
+    per own department and open round, the round's change counter (the rows from its kept figures,
+    progress.round_figures: fresh by construction) and the open questions counted."""
     if not user.is_authenticated:
         return Badges()
-    figures = open_rows_of(user).aggregate(
-        unconfirmed=Count("pk", filter=Q(confirmed_at__isnull=True), distinct=True),
-        open_questions=Count("questions", filter=Q(questions__answered_at__isnull=True)),
+    rounds = "department__organisation__rounds__"
+    open_questions = (
+        Question.objects.filter(
+            answered_at__isnull=True,
+            assessment__department=OuterRef("department"),
+            assessment__round=OuterRef(f"{rounds}pk"),
+        )
+        .order_by()
+        .values("assessment__department")
+        .annotate(count=Count("pk"))
+        .values("count")
     )
-    return Badges(figures["unconfirmed"], figures["open_questions"])
+    own = set(
+        DepartmentRole.objects.filter(user=user, role=DepartmentRoleKind.BEARBEITUNG, **{f"{rounds}is_closed": False})
+        .values_list("department", *(rounds + name for name in FIGURES_KEY_FIELDS))
+        .annotate(open_questions=Coalesce(Subquery(open_questions), 0))
+    )
+    if not own:
+        return Badges()
+    figures = round_figures({(round_pk, count, imported) for _, round_pk, count, imported, _ in own})
+    unconfirmed = sum(figures[row[1]].get(row[0], Progress()).unconfirmed for row in own)
+    return Badges(unconfirmed, sum(row[4] for row in own))
 
 
 # --- deadlines -----------------------------------------------------------------------------------------------------

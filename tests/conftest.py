@@ -29,9 +29,14 @@ def demo(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Figures kept in the cache (closed rounds on the dashboard) never leak from one test into another."""
+    """Figures kept in the cache (closed rounds on the dashboard, a round's counts) never leak from one test into
+    another, neither from the shared cache nor from this process's copies of it."""
     from django.core.cache import cache
 
+    from monitoring.fragments import forget_local
+
     cache.clear()
+    forget_local()
     yield
     cache.clear()
+    forget_local()

@@ -178,12 +178,19 @@ def filter_chips(filterset, query: QueryDict) -> list[FilterChip]:
     return chips
 
 
-def list_progress(filterset, query: QueryDict) -> Progress:
+def list_progress(filterset, query: QueryDict, paginator=None) -> Progress:
     """Confirmed of the rows the list's filter covers, whether confirmed or not: what is left to do there (the
-    filters "bestätigt" and "geändert" narrow what is shown, not what is to be done). One query."""
+    filters "bestätigt" and "geändert" narrow what is shown, not what is to be done). From the rounds' kept figures
+    where the filter allows (filterset.listed_progress), from the page's query where it counted the rows listed
+    (NarrowPagePaginator.confirmed_read) and they are those rows, else one query."""
+    listed = filterset.listed_progress()
+    if listed is not None:
+        return listed[0]
     wider = query.copy()
     for name in ("bestaetigt", "geaendert"):
         wider.pop(name, None)
+    if wider == query and getattr(paginator, "confirmed_read", None) is not None:
+        return Progress(total=paginator.count, confirmed=paginator.confirmed_read)
     if wider == query:
         rows = filterset.qs
     else:
@@ -217,6 +224,7 @@ def my_services(request):
         closed_rounds={round_[0]: round_[2] for round_ in filterset.rounds},
     )
     per_page = page_size(request)
+    listed = filterset.listed_progress()
     paginate(
         table,
         request,
@@ -228,6 +236,8 @@ def my_services(request):
         # first rows in key order from the index of the versions' keys instead of sorting them all.
         page_filter=Q(leika_entry__version__in=filterset.catalogue_versions),
         count_with_page=filterset.searches_text,
+        # Unfiltered or by round, department and confirmation only: counted from the rounds' kept figures.
+        known_count=listed[1] if listed else None,
     )
 
     chosen_round = filterset.chosen_round
@@ -279,7 +289,7 @@ def my_services(request):
             "per_page": per_page,
             "filter_active": filter_active,
             "filter_chips": filter_chips(filterset, request.GET),
-            "progress": list_progress(filterset, filter_query),
+            "progress": listed[0] if listed else list_progress(filterset, filter_query, table.paginator),
         },
     )
 
