@@ -466,9 +466,12 @@ class Assessment(models.Model):
         indexes = [
             models.Index(fields=["round", "status"]),
             # The lists of a department read its rows of a round from this index alone (PostgreSQL; elsewhere a plain
-            # index): with the entry and id included, the database need not visit a row to find its entry's key.
+            # index): with the entry and id included, the database need not visit a row to find its entry's key;
+            # with status and confirmation, a list filtered by status and its progress bar need not either.
             models.Index(
-                fields=["round", "department"], include=["leika_entry", "id"], name="assessment_round_department"
+                fields=["round", "department"],
+                include=["leika_entry", "id", "status", "confirmed_at"],
+                name="assessment_round_department",
             ),
         ]
 

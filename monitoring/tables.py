@@ -289,9 +289,9 @@ class NarrowPagePaginator(Paginator):
     - `counted`: the queryset counted, when the table's sort added what a count does not need;
     - `page_filter`: conditions that every row meets anyway but that let the database walk an index in the order
       of the page (the catalogue version of a round's rows), added to the query of the keys only;
-    - `count_with_page`: count the rows in the query of the page's keys, for a list whose filters make the database
-      read every candidate row anyway (a text search): one pass over them instead of one for the count and one for
-      the page;
+    - `count_with_page`: count the rows (and the confirmed among them: `confirmed_read`) in the query of the page's
+      keys, for a list whose filters make the database read every candidate row anyway (a text search): one pass
+      over them instead of one for the count, one for the progress and one for the page;
     - `known_count`: the count, already known (the same list asked again for its last page).
     """
 
@@ -313,6 +313,7 @@ class NarrowPagePaginator(Paginator):
         self.page_filter = page_filter
         self.count_with_page = count_with_page
         self.keys_read: tuple[int, list] | None = None  # (offset, keys) of a page read together with the count
+        self.confirmed_read: int | None = None  # the confirmed rows, counted with them (rows with a confirmed_at)
         if known_count is not None:
             self.count = known_count
 
@@ -334,11 +335,13 @@ class NarrowPagePaginator(Paginator):
         asked = str(number)
         if self.count_with_page and "count" not in self.__dict__ and keys is not None and asked.isdigit():
             low = (max(int(asked), 1) - 1) * self.per_page
-            counted = keys.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-            rows = list(counted[low : low + self.per_page])
+            # The confirmed among them in the same pass: the list's progress bar over the same rows.
+            counted = keys.annotate(total=Window(Count("pk")), confirmed=Window(Count("confirmed_at")))
+            rows = list(counted.values_list("pk", "total", "confirmed")[low : low + self.per_page])
             if rows or low == 0:
                 self.count = rows[0][1] if rows else 0
-                self.keys_read = (low, [key for key, _ in rows])
+                self.confirmed_read = rows[0][2] if rows else 0
+                self.keys_read = (low, [key for key, *_ in rows])
         return super().page(number)
 
     def page_keys(self, keys, low: int, high: int) -> list:

@@ -4,8 +4,11 @@ columns (my_services_columns) and its query count.
 The world and its personas: workspace_world() in tests/factories.py.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -277,7 +280,9 @@ def test_the_kept_parts_of_the_page_hold_nothing_of_the_request(client, world, m
     from monitoring import fragments
 
     kept = {}
-    monkeypatch.setattr(fragments.shared_cache, "set", lambda key, value, timeout: kept.__setitem__(key, value))
+    monkeypatch.setattr(
+        fragments.shared_cache, "set", lambda key, value, timeout=None, **options: kept.__setitem__(key, value)
+    )
     client = login(client, world.editor)
     first = client.get(reverse("my_services")).content.decode()
     kept = {key: html for key, html in kept.items() if key.startswith("fragment:")}
@@ -364,8 +369,81 @@ def test_the_list_costs_the_same_queries_for_10_and_1000_rows(client, world, per
     assert 1 <= len(keys_listed(few)) <= 10
 
     add_rows(200, 990)
+    # The first request after a write counts the round's rows anew (one grouped query, kept for all that follow).
+    client.get(url, query)
     many, many_queries = page()
     assert many_queries == few_queries
     assert many.context["table"].paginator.count > 100
     table = many.context["table"]
     assert len(keys_listed(many)) == min(100, table.paginator.count - (table.page.number - 1) * 100)
+
+
+# --- counts and progress from the rounds' kept figures -------------------------------------------------------------
+
+
+def database_figures(client, params) -> tuple[int, int, int]:
+    """(rows listed, covered by the progress bar, confirmed among those) as the database counts them for the list
+    `params` asks for: the same filter applied to the same user's rows, counted apart."""
+    from monitoring.access import AccessScope
+    from monitoring.filtersets import AssessmentFilterSet
+
+    user = client.get(reverse("my_services")).wsgi_request.user
+    scope = AccessScope(user)
+    query = QueryDict(urlencode(params, doseq=True))
+    listed = AssessmentFilterSet(query, queryset=scope.readable_assessments(), scope=scope).qs
+    wider = query.copy()
+    for name in ("bestaetigt", "geaendert"):
+        wider.pop(name, None)
+    covered = AssessmentFilterSet(wider, queryset=scope.readable_assessments(), scope=scope).qs
+    return listed.count(), covered.count(), covered.filter(confirmed_at__isnull=False).count()
+
+
+@pytest.mark.parametrize("persona", ["editor", "it_office"])
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"bestaetigt": "ja"}, {"bestaetigt": "nein"}, {"geaendert": "nein"}, {"q": "Bau"}, {"status": Status.PDF}],
+    ids=["all", "confirmed", "unconfirmed", "unchanged", "text", "status"],
+)
+def test_count_and_progress_agree_with_the_database_and_follow_each_write(client, world, persona, params):
+    """The count above the list and its progress bar: from the round's kept figures (unfiltered, by round, unit,
+    confirmation) or from the page's own query (text search) or counted apart; always what the database counts,
+    also right after a confirmation, an edit and a new row."""
+    client = login(client, getattr(world, persona))
+
+    def shown():
+        response = client.get(reverse("my_services"), params)
+        progress = response.context["progress"]
+        return response.context["table"].paginator.count, progress.total, progress.confirmed
+
+    assert shown() == database_figures(client, params)
+    row = world.rows[0]
+    Assessment.objects.filter(pk=row.pk).update(confirmed_at=timezone.now())
+    assert shown() == database_figures(client, params)
+    Assessment.objects.filter(pk=world.rows[1].pk).update(status=Status.PDF, confirmed_at=None)
+    assert shown() == database_figures(client, params)
+    entry = LeikaEntry.objects.create(version=world.version, key=key(90), name="Bauschein", typisierung=["5"])
+    Assessment.objects.create(round=world.round, leika_entry=entry, department=world.dep, status=Status.PDF)
+    assert shown() == database_figures(client, params)
+
+
+def test_an_unfiltered_list_is_counted_from_the_kept_figures(client, world):
+    """No count of the rows per request: the round's figures are counted once after a write and kept."""
+    client = login(client, world.editor)
+    client.get(reverse("my_services"))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("my_services"), {"bestaetigt": "nein", "einheit": world.dep.pk})
+    counting = [
+        q["sql"] for q in queries if "COUNT(*)" in q["sql"] or 'COUNT("monitoring_assessment"."id")' in q["sql"]
+    ]
+    assert counting == [] and response.context["table"].paginator.count > 0
+
+
+def test_the_rows_escape_what_people_typed(client, world):
+    """The rows' template (Jinja2) escapes names and texts as Django's templates would, and every confirm form
+    carries the CSRF token."""
+    LeikaEntry.objects.filter(pk=world.rows[0].leika_entry_id).update(name='<script>alert("x")</script> & Co')
+    content = login(client, world.editor).get(reverse("my_services")).content.decode()
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in content
+    forms = content.count('class="inline-form"')
+    assert forms and content.count('name="csrfmiddlewaretoken"') >= forms
