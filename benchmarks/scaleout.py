@@ -11,13 +11,15 @@ settings (DEBUG off, plain HTTP on loopback):
 - one task worker (`manage.py db_worker`) for exports and other background work;
 - HAProxy in front of both (least connections, health check on /healthz every second, a server marked down at its
   first refused connection, at most as many requests per server as it has workers, the rest queued in HAProxy; a
-  request whose connection fails is sent to the other server, a request that reached a server is never repeated).
+  request whose connection fails is sent to the other server, and a read that a server dropped unanswered too; a
+  write that reached a server is never repeated).
 Then it runs the load test's simulated users through HAProxy and, halfway through, kills the second server's whole
 process group with SIGKILL (no graceful shutdown). Afterwards it reports the figures per request, the requests each
 server answered (from their access logs), and looks up every acknowledged edit in the database.
 
 Passes (exit 0) when no acknowledged edit is lost, no further write appeared, and the failed requests are at most
-the requests that were in flight on the killed server (its worker count). `--no-kill` runs the same without the
+the requests that were in flight on the killed server (its worker count; in practice only writes fail, as HAProxy
+sends the reads again). `--no-kill` runs the same without the
 failure, for the throughput of two servers against the figures of benchmarks/loadtest.py.
 """
 
@@ -73,11 +75,15 @@ defaults
     timeout queue 120s
     # A health check waits as long as a busy worker may take to answer /healthz; a dead server refuses at once.
     timeout check 5s
-    # Only a request that never reached a server is sent again (to the other one): an edit that reached the killed
-    # server may have been written, and repeating it would be a second write nobody sent.
+    # A request that never reached a server is sent again (to the other one); a read (GET, HEAD) also when the
+    # server dropped it unanswered, as a killed one does: a read changes nothing. A write that reached a server is
+    # never repeated: it may have been saved, and repeating it would be a second write nobody sent.
     retries 3
     option redispatch 1
-    retry-on conn-failure
+    retry-on conn-failure empty-response
+    # A connection per request: a request is never sent over a kept connection to a server that died meanwhile,
+    # where it would count as reached (and a write could not be retried).
+    http-reuse never
     option forwardfor
 
 frontend web
@@ -86,6 +92,7 @@ frontend web
 
 backend app
     balance leastconn
+    http-request disable-l7-retry if !METH_GET !METH_HEAD
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
     # A refused connection marks the server down at once (not only after the next health checks): otherwise "least
