@@ -125,6 +125,22 @@ class AccessScope:
         # The few department ids go into the query as a list: as a subquery, the database would check it per row.
         return Assessment.objects.filter(department_id__in=self.readable_department_ids)
 
+    def may_edit(self, assessment: Assessment) -> bool:
+        """Whether the user may change the row: its department is one the user edits and its round (read with the
+        row) is open."""
+        return assessment.department_id in self.editable_department_ids and not assessment.round.is_closed
+
+    def require_edit_role(self, assessment: Assessment) -> None:
+        """403 unless the user edits the row's department. Whether its round is still open is for the write path to
+        say: a save that arrives after the round was closed is answered with what was not saved, not a bare 403."""
+        if assessment.department_id not in self.editable_department_ids:
+            raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
+
+    def require_editable(self, assessment: Assessment) -> None:
+        """403 for a row the user can read but not change (reader of the department, closed round)."""
+        if not self.may_edit(assessment):
+            raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
+
     def editable_assessments(self):
         """Only rows of open rounds: a closed round is read-only for everyone."""
         return Assessment.objects.filter(department_id__in=self.editable_department_ids, round__is_closed=False)
@@ -150,23 +166,6 @@ def is_it_office(user, organisation) -> bool:
     return user.is_authenticated and (
         user.is_superuser or it_office_organisations(user).filter(pk=organisation.pk).exists()
     )
-
-
-def may_edit(user, assessment: Assessment) -> bool:
-    return editable_assessments(user).filter(pk=assessment.pk).exists()
-
-
-def require_editable(user, assessment: Assessment) -> None:
-    """403 for a row the user can read but not change (reader of the department, closed round)."""
-    if not may_edit(user, assessment):
-        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
-
-
-def require_edit_role(user, assessment: Assessment) -> None:
-    """403 unless the user edits the row's department. Whether its round is still open is for the write path to say:
-    a save that arrives after the round was closed is answered with what was not saved, not with a bare 403."""
-    if not editable_departments(user).filter(pk=assessment.department_id).exists():
-        raise PermissionDenied("Sie dürfen diese Leistung nicht bearbeiten.")
 
 
 def readable_questions(user):

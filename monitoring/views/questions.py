@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import is_it_office, readable_assessments, readable_questions, require_editable
+from ..access import is_it_office, readable_assessments, readable_questions, scope_of
 from ..detail import detail_context, readable_or_404
 from ..exports.lists import file_views, questions_export
 from ..filtersets import QuestionFilterSet
@@ -23,7 +23,7 @@ QUESTIONS_PER_PAGE = 50
 @login_required
 @require_POST
 def question_ask(request, pk):
-    assessment = readable_or_404(request.user, pk)
+    assessment = readable_or_404(request, pk)
     if assessment.round.is_closed or not is_it_office(request.user, assessment.round.organisation):
         raise PermissionDenied("Rückfragen stellt die IT-Steuerung, und nur in offenen Erhebungsrunden.")
     form = QuestionForm(request.POST)
@@ -42,8 +42,8 @@ def question_answer(request, pk):
     question = get_object_or_404(
         Question.objects.select_related("assessment"), pk=pk, assessment__in=readable_assessments(request.user)
     )
-    assessment = readable_or_404(request.user, question.assessment_id)
-    require_editable(request.user, assessment)
+    assessment = readable_or_404(request, question.assessment_id)
+    scope_of(request).require_editable(assessment)
     form = AnswerForm(request.POST, instance=question, prefix=f"antwort-{pk}")
     if not form.is_valid():
         return render(

@@ -27,8 +27,6 @@ from ..access import (
     editable_assessments,
     editable_departments,
     readable_assessments,
-    require_edit_role,
-    require_editable,
     scope_of,
 )
 from ..detail import current_values, detail_context, readable_or_404
@@ -321,10 +319,10 @@ def my_services_columns(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_detail(request, pk):
-    assessment = readable_or_404(request.user, pk)
+    assessment = readable_or_404(request, pk)
     if request.method == "GET":
         return render(request, "monitoring/workspace/detail.html", detail_context(request, assessment))
-    require_edit_role(request.user, assessment)
+    scope_of(request).require_edit_role(assessment)
     form = AssessmentForm(request.POST, assessment=assessment)
     conflict = None
     if form.is_valid():
@@ -335,7 +333,7 @@ def assessment_detail(request, pk):
             messages.success(request, "Ihre Änderungen wurden gespeichert.")
             return redirect("assessment_detail", pk=assessment.pk)
     if conflict:
-        assessment = readable_or_404(request.user, pk)
+        assessment = readable_or_404(request, pk)
     return render(
         request, "monitoring/workspace/detail.html", detail_context(request, assessment, form=form, conflict=conflict)
     )
@@ -380,8 +378,8 @@ def row_prefix(assessment) -> str:
 @login_required
 @require_GET
 def assessment_row_edit(request, pk):
-    assessment = readable_or_404(request.user, pk)
-    require_editable(request.user, assessment)
+    assessment = readable_or_404(request, pk)
+    scope_of(request).require_editable(assessment)
     if not is_htmx(request):
         return redirect("assessment_detail", pk=pk)
     form = RowForm(assessment=assessment, prefix=row_prefix(assessment))
@@ -391,13 +389,13 @@ def assessment_row_edit(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def assessment_row(request, pk):
-    assessment = readable_or_404(request.user, pk)
+    assessment = readable_or_404(request, pk)
     next_url = fragment_next(request)
     if request.method == "GET":
         if not is_htmx(request):
             return redirect("assessment_detail", pk=pk)
         return row_response(request, pk, next_url=next_url, focus=True)
-    require_edit_role(request.user, assessment)
+    scope_of(request).require_edit_role(assessment)
     form = RowForm(request.POST, assessment=assessment, prefix=row_prefix(assessment))
     conflict = None
     label = f"{assessment.leika_entry.key} {assessment.leika_entry.name}"
@@ -421,8 +419,8 @@ def assessment_row(request, pk):
 @login_required
 @require_POST
 def assessment_confirm(request, pk):
-    assessment = readable_or_404(request.user, pk)
-    require_edit_role(request.user, assessment)
+    assessment = readable_or_404(request, pk)
+    scope_of(request).require_edit_role(assessment)
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
