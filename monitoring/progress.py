@@ -12,7 +12,7 @@ from django.utils import timezone
 from .choices import Status
 from .fragments import get_many, set_many
 from .links import my_services_url
-from .models import Assessment, SurveyRound
+from .models import Assessment, Department, SurveyRound
 
 CARRIED_UNCONFIRMED = Q(carried_over_from__isnull=False, confirmed_at__isnull=True)
 # The figures of a group of assessments, computed by the database in one grouped query.
@@ -155,22 +155,29 @@ def deadline_passed(round_obj: SurveyRound) -> bool:
 
 
 def department_progress(round_obj: SurveyRound, departments) -> list[DepartmentProgress]:
-    """Per department among `departments` that has assessments in the round: its figures, from one query."""
+    """Per department among `departments` (Department objects or ids) that has assessments in the round: its
+    figures, from the round's kept figures (round_figures), in the order of the departments' codes. One query for
+    the departments with the round's current change counter, and the figures' one grouped query after a write."""
     passed = deadline_passed(round_obj)
-    rows = (
-        Assessment.objects.filter(round=round_obj, department__in=departments)
-        .values("department", "department__code", "department__name")
-        .annotate(**PROGRESS_COUNTS)
-        .order_by("department__code", "department")
+    rounds = "organisation__rounds__"
+    named = list(
+        Department.objects.filter(pk__in=departments, **{f"{rounds}pk": round_obj.pk})
+        .order_by("code", "pk")
+        .values_list("pk", "code", "name", *(rounds + name for name in FIGURES_KEY_FIELDS))
     )
+    if not named:
+        return []
+    figures = round_figures([named[0][3:]])[round_obj.pk]
     result = []
-    for row in rows:
-        progress = Progress(row["total"], row["reported"], row["confirmed"], row["carried"])
+    for pk, code, name, *_ in named:
+        progress = figures.get(pk)
+        if progress is None:
+            continue
         result.append(
             DepartmentProgress(
-                pk=row["department"],
-                code=row["department__code"],
-                name=row["department__name"],
+                pk=pk,
+                code=code,
+                name=name,
                 round_pk=round_obj.pk,
                 progress=progress,
                 overdue=passed and not progress.complete,
