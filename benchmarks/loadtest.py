@@ -266,6 +266,21 @@ def print_table(rows: list[dict], seconds: float) -> tuple[int, int]:
     return total, failed
 
 
+def users_ceiling(rows: list[dict], users: int, seconds: float, spawn_rate: float) -> float | None:
+    """The request rate the simulated users would reach if every answer came at once: once started (`spawn_rate`
+    per second), a user's time is spent either waiting for answers or thinking and typing (loadtest_users.py), so
+    their requests over the time they spent not waiting. An upper bound of what any server could show with them."""
+    aggregated = next((row for row in rows if row["Name"] == "Aggregated"), None)
+    if aggregated is None:
+        return None
+    count = int(aggregated["Request Count"])
+    waiting = count * float(aggregated["Average Response Time"]) / 1000
+    not_started = sum(min(n / spawn_rate, seconds) for n in range(users))
+    thinking = users * seconds - not_started - waiting
+    # Per user: count / users requests in thinking / users seconds of their own.
+    return count * users / thinking if thinking > 0 else None
+
+
 def lost_edits(edits: list[dict], sent: set[str], started) -> tuple[list[str], int]:
     """Every acknowledged edit must be in the history with its values, and the last one of each row in the row."""
     problems = []
@@ -410,6 +425,13 @@ def report(run: Run, options, log_errors: list[str], failures_allowed: int = 0, 
     print()
     stats = read_stats(run.prefix)
     total, failed = print_table(stats, options.seconds)
+    ceiling = users_ceiling(stats, options.users, options.seconds, options.spawn_rate)
+    if ceiling:
+        print(
+            f"the users' own pace: at most {ceiling:.1f} requests/s if every answer had come at once "
+            f"(their think and typing times between requests; measured {total / options.seconds:.1f}, "
+            f"{100 * total / options.seconds / ceiling:.0f} % of it)"
+        )
     for failure in read_failures(run.prefix):
         print(f"  error: {failure['Method']} {failure['Name']}: {failure['Error']} ({failure['Occurrences']}×)")
     for line in log_errors[:20]:
