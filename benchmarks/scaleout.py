@@ -121,7 +121,10 @@ def balancer_failures(log: Path) -> list[str]:
     for line in log.read_text(encoding="utf-8").splitlines():
         fields = line.split()
         status = next((f for f in fields[5:8] if f.lstrip("-").isdigit() and len(f.lstrip("-")) <= 3), "")
-        if status.startswith(("5", "-")):
+        # The termination state (four characters after the status and bytes, "----" for a normal end): its first
+        # says who ended the session early; a server that died after sending the headers leaves the status 200.
+        state = next((f for f in fields[7:12] if len(f) == 4 and f.replace("-", "").isalpha() or f == "----"), "----")
+        if status.startswith(("5", "-")) or state[0] in "SsPRIDK":
             failed.append(line)
     return failed
 
