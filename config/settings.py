@@ -246,6 +246,11 @@ TASKS = {
 # started again. Work above these sizes goes to the worker; smaller work is done in the request, as before.
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 120)
+# A job still waiting for a worker after JOB_WAIT_WARNING_SECONDS says so on its page (is the worker running?).
+JOB_WAIT_WARNING_SECONDS = env_int("JOB_WAIT_WARNING_SECONDS", 60)
+# Finished job records (and an interrupted job's kept input) are deleted after JOB_KEEP_DAYS by
+# `manage.py delete_expired_exports`.
+JOB_KEEP_DAYS = env_int("JOB_KEEP_DAYS", 30)
 SHEET_JOB_ROWS = env_int("SHEET_JOB_ROWS", 1000)
 EXPORT_JOB_ROWS = env_int("EXPORT_JOB_ROWS", 5000)
 # For tests of an interrupted job only: a pause after each progress step, so that a test can stop the worker midway.

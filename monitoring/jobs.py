@@ -319,6 +319,18 @@ def _worker_gone(job: BackgroundJob) -> bool:
     return result.status in (TaskResultStatus.FAILED, TaskResultStatus.SUCCESSFUL)
 
 
+def waiting_minutes(job: BackgroundJob, now=None) -> int | None:
+    """Whole minutes a queued job has waited for a worker (since it was queued or queued again), once that is longer
+    than JOB_WAIT_WARNING_SECONDS: a worker picks a job up within seconds, so the page then says that none may be
+    running. None for a job that runs, is finished or has not waited that long."""
+    if job.state != JobState.QUEUED:
+        return None
+    waited = ((now or timezone.now()) - (job.updated_at or job.created_at)).total_seconds()
+    if waited < settings.JOB_WAIT_WARNING_SECONDS:
+        return None
+    return max(1, int(waited // 60))
+
+
 # --- result files --------------------------------------------------------------------------------------------------
 
 
@@ -344,6 +356,24 @@ def delete_expired_files(now=None) -> int:
         if path.is_file() and path.name not in claimed and path.stat().st_mtime < oldest:
             path.unlink(missing_ok=True)
             deleted += 1
+    return deleted
+
+
+def delete_old_jobs(now=None) -> int:
+    """Delete the records of jobs finished (done, failed or interrupted) more than JOB_KEEP_DAYS ago, with what they
+    kept: a result file, an interrupted import's uploads. Queued and running jobs stay whatever their age."""
+    now = now or timezone.now()
+    old = BackgroundJob.objects.filter(
+        state__in=(JobState.DONE, JobState.FAILED, JobState.INTERRUPTED),
+        updated_at__lt=now - timedelta(days=settings.JOB_KEEP_DAYS),
+    )
+    deleted = 0
+    for job in old.iterator():
+        if job.result_file:
+            (Path(settings.EXPORT_DIR) / job.result_file).unlink(missing_ok=True)
+        if job.kind in DISCARD:
+            import_string(DISCARD[job.kind])(job)
+        deleted += BackgroundJob.objects.filter(pk=job.pk, updated_at=job.updated_at).delete()[0]
     return deleted
 
 

@@ -218,6 +218,54 @@ def test_my_jobs_lists_the_persons_own_jobs_newest_first(client, world):
     assert "Sie haben noch keine Aufträge erteilt." in client.get(reverse("job_list")).content.decode()
 
 
+def test_a_job_that_waits_long_for_a_worker_says_so(client, world, settings):
+    """No worker has picked the job up (none running?): after JOB_WAIT_WARNING_SECONDS its page says so, in
+    German, that nothing is lost, and whom to ask; a job that started, or waited only briefly, does not."""
+    login(client, world.editor)
+    client.get(export_url())  # queued on commit, which never comes inside a test: no worker takes it
+    job = the_job()
+    assert 'id="job-waiting"' not in job_page_of(client, job)
+    queued_at = timezone.now() - datetime.timedelta(seconds=settings.JOB_WAIT_WARNING_SECONDS + 125)
+    BackgroundJob.objects.filter(pk=job.pk).update(created_at=queued_at, updated_at=queued_at)
+    page = job_page_of(client, job)
+    assert 'id="job-waiting"' in page
+    assert "Der Auftrag wartet seit 3 Minuten auf den Start." in page
+    assert "Ihre Eingaben sind gespeichert" in page and "manage.py db_worker" in page
+    polled = client.get(reverse("job_detail", args=[job.pk]), {"stand": "queued"}, **HTMX).content.decode()
+    assert 'id="job-waiting"' in polled, "the polled body shows it too"
+    BackgroundJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, attempts=1, heartbeat_at=timezone.now())
+    assert 'id="job-waiting"' not in job_page_of(client, job)
+
+
+def test_old_finished_jobs_are_deleted_with_what_they_kept(client, world, settings):
+    """`delete_expired_exports` deletes the records of jobs finished more than JOB_KEEP_DAYS ago and their files;
+    younger ones and queued or running ones stay."""
+    login(client, world.editor)
+    with running_jobs():
+        client.get(export_url())
+    done = the_job()
+    assert done.state == JobState.DONE and (settings.EXPORT_DIR / done.result_file).exists()
+    client.get(export_url("csv"))  # stays queued
+    queued = BackgroundJob.objects.exclude(pk=done.pk).get()
+    long_ago = timezone.now() - datetime.timedelta(days=settings.JOB_KEEP_DAYS + 1)
+    BackgroundJob.objects.update(updated_at=long_ago)
+    call_command("delete_expired_exports", verbosity=0)
+    assert list(BackgroundJob.objects.values_list("pk", flat=True)) == [queued.pk]
+    assert not list(settings.EXPORT_DIR.iterdir())
+    assert client.get(reverse("job_detail", args=[done.pk])).status_code == 404
+
+
+def test_an_old_interrupted_import_is_deleted_with_its_upload(client, cataloguer, settings):
+    login(client, cataloguer)
+    client.post(reverse("import_confirm", args=[preview_token(client)]))
+    job = the_job()
+    long_ago = timezone.now() - datetime.timedelta(days=settings.JOB_KEEP_DAYS + 1)
+    BackgroundJob.objects.filter(pk=job.pk).update(state=JobState.INTERRUPTED, updated_at=long_ago)
+    assert len(list(settings.IMPORT_UPLOAD_DIR.iterdir())) == 1
+    assert jobs.delete_old_jobs() == 1
+    assert not BackgroundJob.objects.exists() and not list(settings.IMPORT_UPLOAD_DIR.iterdir())
+
+
 # --- interrupted and failed jobs -------------------------------------------------------------------------------------
 
 

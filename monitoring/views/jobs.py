@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from ..access import visible_jobs
 from ..choices import JOB_STATE_BADGE_VARIANT, JobState
 from ..http import is_htmx
-from ..jobs import checked, restart, result_path
+from ..jobs import checked, restart, result_path, waiting_minutes
 
 LISTED_JOBS = 50
 # How often the page asks for the job's state while it runs (htmx); without script, a link reloads the page.
@@ -29,6 +29,7 @@ def _context(job) -> dict:
         "badge": JOB_STATE_BADGE_VARIANT[job.state],
         "poll_seconds": POLL_SECONDS,
         "file_kept": job.state == JobState.DONE and result_path(job) is not None,
+        "waiting_minutes": waiting_minutes(job),
     }
 
 
