@@ -97,6 +97,20 @@ def test_my_services_shows_the_number_of_matches_with_the_separator_and_page_num
     assert "Seite 1 von" in html
 
 
+def test_the_navigations_badge_shows_the_separator(client, big):
+    """An editor of the unit with 1,200 unconfirmed rows: the badge and its text for screen readers."""
+    from monitoring.choices import DepartmentRoleKind
+    from monitoring.models import DepartmentRole
+
+    editor = get_user_model().objects.create_user("sb.gross", password="x")
+    department = Department.objects.get(organisation__name="Großkreis")
+    Membership.objects.create(user=editor, organisation=department.organisation, role=OrganisationRole.MITARBEIT)
+    DepartmentRole.objects.create(user=editor, department=department, role=DepartmentRoleKind.BEARBEITUNG)
+    html = page(client, editor, "/datenschutz/")
+    assert '<span class="nav-count" aria-hidden="true">1.200</span>' in html
+    assert "(1.200 noch nicht bestätigt)" in html
+
+
 @pytest.mark.parametrize(
     ("path", "number"),
     [

@@ -2,10 +2,12 @@
 builds the file, and the page shows the download when it is done, without reloading (htmx polling); axe-clean at
 every step, with screenshots at 1280 and 390 px."""
 
+import datetime
 import re
 
 import pytest
 from django.db import connection  # noqa: F401 (the skip condition reads it)
+from django.utils import timezone
 
 from leika.models import LeikaEntry
 from monitoring.choices import JobState
@@ -89,3 +91,20 @@ def test_a_large_export_shows_its_progress_and_then_the_file(page, live_server, 
     finally:
         worker.kill()
         worker.wait(timeout=30)
+
+
+def test_a_job_without_a_worker_says_that_it_waits(page, live_server, editor_with_many_rows):
+    """No worker runs: the job stays queued, and after JOB_WAIT_WARNING_SECONDS its page says so (as a warning,
+    axe-clean, at 1280 and 390 px), also in the body it polls."""
+    signed_in(page, live_server, editor_with_many_rows, "/leistungen/")
+    page.get_by_role("navigation", name="Liste herunterladen").get_by_role("link", name=re.compile("Excel")).click()
+    page.get_by_role("heading", name="Export: Meine Leistungen (XLSX)", level=1).wait_for()
+    assert page.locator("#job-waiting").count() == 0
+    five_minutes_ago = timezone.now() - datetime.timedelta(minutes=5)
+    BackgroundJob.objects.update(created_at=five_minutes_ago, updated_at=five_minutes_ago)
+    page.get_by_role("heading", name="Der Auftrag wartet seit 5 Minuten auf den Start.").wait_for(timeout=10_000)
+    assert page.get_by_role("status").inner_text().endswith("Der Auftrag wartet auf den Start.")
+    assert_accessible(page)
+    screenshot(page, "export-wartet", 1280)
+    screenshot(page, "export-wartet", 390)
+    assert BackgroundJob.objects.get().state == JobState.QUEUED
