@@ -94,6 +94,8 @@ SHAPING_FILES = [
     Path(__file__).parent / "templatetags" / "charts.py",
     Path(__file__).parent / "templatetags" / "report_notes.py",
     *sorted((Path(settings.BASE_DIR) / "templates" / "monitoring" / "dashboard").glob("*.html")),
+    # Shared with the committee paper, included by dashboard/_table.html.
+    Path(settings.BASE_DIR) / "templates" / "monitoring" / "_report_table_rows.html",
 ]
 
 

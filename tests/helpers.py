@@ -1,8 +1,13 @@
 """Helpers of the tests that drive the workspace's views: log in, read the listed rows, fingerprint what a write
 touches, and fill in the detail and row forms as the browser would."""
 
+import csv
 import io
+import os
 import re
+import shutil
+import subprocess
+import uuid
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -111,3 +116,30 @@ def job_page(client, response) -> str:
     page = client.get(response["Location"])
     assert page.status_code == 200
     return page.content.decode()
+
+
+# LibreOffice Calc (Debian: libreoffice-calc-nogui; `make test` installs it) for reading workbooks as Calc does.
+SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
+
+
+def libreoffice_csv(path, tmp_path) -> list[list[str]]:
+    """The first sheet of a workbook as LibreOffice Calc reads it, written as UTF-8 CSV."""
+    profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
+    subprocess.run(
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    text = (tmp_path / "out" / (path.stem + ".csv")).read_text(encoding="utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))

@@ -1,9 +1,7 @@
 """The dashboard: every figure against hand-counted records, the bridge adding up, method notes, exports, queries."""
 
-import csv
 import io
 import re
-import subprocess
 from collections import Counter
 from html.parser import HTMLParser
 from io import StringIO
@@ -22,6 +20,7 @@ from monitoring.models import Assessment, Organisation, SurveyRound
 from monitoring.yoy import AUFGETEILT, AUSDIFFERENZIERT, ENTFALLEN, NEU, ZUSAMMENGELEGT, compare, consecutive
 
 from . import factories
+from .helpers import libreoffice_csv
 from .test_carry_over import world  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -220,22 +219,7 @@ def test_the_committee_workbook_survives_libreoffice(edited, it_office, client, 
     url = reverse("dashboard_xlsx", args=[org.pk]) + "?tabelle=status"
     path = tmp_path / "status.xlsx"
     path.write_bytes(client.get(url).content)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    rows = list(csv.reader(io.StringIO((tmp_path / "status.csv").read_text("utf-8")), delimiter=";"))
+    rows = libreoffice_csv(path, tmp_path)
     header = rows.index(["Umsetzungsstatus", "2023", "2024"])
     assert rows[header + 1 :] == [
         ["Analog", "2", "2"],

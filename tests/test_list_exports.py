@@ -7,9 +7,6 @@ across all its pages.
 import csv
 import io
 import os
-import shutil
-import subprocess
-import uuid
 
 import openpyxl
 import pytest
@@ -25,11 +22,10 @@ from monitoring.models import Assessment, ITProject
 from monitoring.report_tables import DELTA, PERCENT, TEXT, Cell, Method, ReportTable, Row
 from tests import factories
 from tests.factories import leika_key as key
-from tests.helpers import keys_listed, login
+from tests.helpers import SOFFICE, keys_listed, libreoffice_csv, login
 
 pytestmark = pytest.mark.django_db
 
-SOFFICE = shutil.which("soffice") or "/usr/bin/soffice"
 KEY_COLUMN = HEADER.index("Leistungsschlüssel")
 STATUSES = [Status.ANALOG, Status.PDF, Status.DIGITAL]
 
@@ -347,29 +343,6 @@ def test_sheet_names_are_valid_unique_and_cut_only_between_words():
 
 
 # --- LibreOffice reads the same -------------------------------------------------------------------------------
-
-
-def libreoffice_csv(path, tmp_path) -> list[list[str]]:
-    """The first sheet of a workbook as LibreOffice Calc reads it, written as UTF-8 CSV."""
-    profile = tmp_path / f"lo-profile-{uuid.uuid4().hex}"
-    subprocess.run(
-        [
-            SOFFICE,
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false",
-            "--outdir",
-            str(tmp_path / "out"),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-        env={**os.environ, "HOME": str(tmp_path)},
-    )
-    text = (tmp_path / "out" / (path.stem + ".csv")).read_text(encoding="utf-8")
-    return list(csv.reader(io.StringIO(text, newline="")))
 
 
 def test_libreoffice_reads_the_xlsx_as_the_page_and_openpyxl_do(client, world, tmp_path):

@@ -2,10 +2,8 @@
 (print view, .docx draft, workbook, also after LibreOffice), German file names, whole-word sheet names, and the
 Stadt Aachen's paper from its OZG plans alone, with no empty method field."""
 
-import csv
 import io
 import re
-import subprocess
 from urllib.parse import quote
 
 import openpyxl
@@ -23,6 +21,7 @@ from monitoring.paper import PaperChoice, compose, default_rounds
 from monitoring.yoy import compare
 
 from . import factories
+from .helpers import libreoffice_csv
 from .test_dashboard import page_tables
 
 pytestmark = pytest.mark.django_db
@@ -202,24 +201,9 @@ def test_the_workbook_has_a_german_name_whole_word_sheet_names_and_the_records(t
 
     path = tmp_path / "vorlage.xlsx"
     path.write_bytes(response.content)
-    subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--headless",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):59,34,76,1",
-            "--outdir",
-            str(tmp_path),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    rows = list(csv.reader(io.StringIO((tmp_path / "vorlage.csv").read_text("utf-8")), delimiter=";"))
+    rows = libreoffice_csv(path, tmp_path)
     header = rows.index(["Umsetzungsstatus", "2023", "2024"])
-    # LibreOffice writes the numbers as the format shows them, with its locale's thousands separator.
+    # Numbers as LibreOffice stores them; a thousands separator, where its locale writes one, is dropped.
     read = [[label, *(int(re.sub(r"[.,]", "", value)) for value in values)] for label, *values in rows[header + 1 :]]
     expected = [[Status(s).label, recorded(2023)[s], recorded(2024)[s]] for s in STATUS_ORDER]
     assert read == [*expected, ["Alle Dienstleistungen", 835, 1187]]

@@ -30,7 +30,7 @@ pytestmark = [
         "connection.vendor != 'postgresql'",
         reason=(
             "liest pg_stat_user_tables, das es nur in PostgreSQL gibt; auf SQLite tut analyze() absichtlich "
-            "nichts (CI läuft auf PostgreSQL)"
+            "nichts, das prüft tests/test_dbstats.py dort (CI läuft auf PostgreSQL)"
         ),
     ),
 ]

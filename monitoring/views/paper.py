@@ -14,17 +14,13 @@ from ..paper import compose
 from .dashboard import organisation_for
 
 
-def _paper(request, pk):
-    """(organisation, form, paper or None if the choice is not valid)."""
+def _context(request, pk) -> dict:
+    """The organisation, the choice's form, the paper (None if the choice is not valid) and the query string."""
     organisation = organisation_for(request, pk)
     rounds = figures.rounds_of(organisation)
     form = PaperForm(request.GET or None, rounds, listed=list(rounds))
     choice = form.choice()
-    return organisation, form, compose(organisation, choice) if choice is not None else None
-
-
-def _context(request, pk):
-    organisation, form, paper = _paper(request, pk)
+    paper = compose(organisation, choice) if choice is not None else None
     return {"organisation": organisation, "form": form, "paper": paper, "querystring": request.GET.urlencode()}
 
 
@@ -33,29 +29,34 @@ def paper_composer(request, pk):
     return render(request, "monitoring/paper/composer.html", _context(request, pk))
 
 
+def _refused(request, context):
+    """An invalid choice: the composer with the form's German messages (400), whatever output was asked for."""
+    return render(request, "monitoring/paper/composer.html", context, status=400)
+
+
 @login_required
 def paper_print(request, pk):
     context = _context(request, pk)
     if context["paper"] is None:
-        return render(request, "monitoring/paper/composer.html", context, status=400)
+        return _refused(request, context)
     return render(request, "monitoring/paper/print.html", context)
 
 
 @login_required
 def paper_docx(request, pk):
-    organisation, form, paper = _paper(request, pk)
+    context = _context(request, pk)
+    paper = context["paper"]
     if paper is None:
-        context = {"organisation": organisation, "form": form, "paper": None}
-        return render(request, "monitoring/paper/composer.html", context, status=400)
+        return _refused(request, context)
     response = HttpResponse(paper_document(paper), content_type=DOCX_CONTENT_TYPE)
     return attachment(response, f"{paper.file_stem}.docx")
 
 
 @login_required
 def paper_xlsx(request, pk):
-    organisation, form, paper = _paper(request, pk)
+    context = _context(request, pk)
+    paper = context["paper"]
     if paper is None:
-        context = {"organisation": organisation, "form": form, "paper": None}
-        return render(request, "monitoring/paper/composer.html", context, status=400)
+        return _refused(request, context)
     response = HttpResponse(report_workbook(paper.tables(), paper.heading), content_type=XLSX_CONTENT_TYPE)
     return attachment(response, f"{paper.file_stem}.xlsx")

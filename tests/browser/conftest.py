@@ -124,6 +124,20 @@ def screenshot(page, name: str, width: int) -> Path:
     return path
 
 
+# The widths every page is looked at: a laptop and a phone.
+WIDTHS = (1280, 390)
+
+
+def look(page, name: str) -> None:
+    """axe, no sideways scrolling, and a screenshot at each of WIDTHS; the window at 1280 px again afterwards."""
+    assert_accessible(page)
+    for width in WIDTHS:
+        screenshot(page, name, width)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px"
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def assert_accessible(page):
     """Run axe-core on the page as it is now; fail with a readable list of serious and critical violations."""
     if not AXE_SCRIPT.exists():

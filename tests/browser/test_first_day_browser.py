@@ -10,12 +10,11 @@ from monitoring.models import Question
 from ozg.models import OzgLeistung, Themenfeld
 
 from .. import factories
-from .conftest import assert_accessible, login, screenshot
+from .conftest import login, look
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "ein-langes-Kennwort-1"
-WIDTHS = (1280, 390)
 
 
 @pytest.fixture
@@ -57,15 +56,6 @@ def world():
         "it": it_office,
         "cataloguer": cataloguer,
     }
-
-
-def look(page, name):
-    """axe, no sideways scrolling, and a screenshot at each width."""
-    assert_accessible(page)
-    for width in WIDTHS:
-        screenshot(page, name, width)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px"
 
 
 def test_the_crosswalk_and_the_questions_list_read_well(page, live_server, world):

@@ -15,11 +15,10 @@ from monitoring.models import Assessment, ChangeSource
 from monitoring.questions import ask
 
 from .. import factories
-from .conftest import assert_accessible, screenshot, signed_in
+from .conftest import look, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-WIDTHS = (1280, 390)
 ROWS = 24
 
 
@@ -59,16 +58,6 @@ def world():
         ask(it_office, rows[9], "Ist die Gewerbeanmeldung noch analog, oder nutzen Sie schon den EfA-Dienst?"),
     ]
     return {"clerk": clerk, "round": current, "rows": rows, "questions": questions, "department": department}
-
-
-def look(page, name):
-    """axe, no sideways scrolling, and a screenshot at each width."""
-    assert_accessible(page)
-    for width in WIDTHS:
-        screenshot(page, name, width)
-        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} scrolls sideways by {overflow} px at {width} px"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_clerk_starts_the_day_on_the_to_do_and_continues_where_they_stopped(page, live_server, world):
