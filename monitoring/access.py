@@ -6,6 +6,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.shortcuts import get_object_or_404
 
+from leika.prepared import PreparedQuery
+
 from .choices import DepartmentRoleKind, OrganisationRole
 from .models import (
     Assessment,
@@ -89,6 +91,24 @@ def editable_departments(user):
     return Department.objects.filter(_department_scope(user, [DepartmentRoleKind.BEARBEITUNG]))
 
 
+def scope_rows(readable, editable):
+    """AccessScope.departments' rows: the readable departments, each with whether it is among the editable."""
+    rows = readable.annotate(editable=ExpressionWrapper(Q(pk__in=editable.values("pk")), BooleanField()))
+    return rows.order_by("organisation__name", "code").values_list(
+        "pk", "code", "name", "organisation__name", "editable", "organisation_id"
+    )
+
+
+def _user_scope_rows(user: int):
+    """scope_rows of a user who is neither anonymous nor superuser, by id (readable_ and editable_departments)."""
+    readable = Department.objects.filter(_department_scope(user, DepartmentRoleKind.values))
+    editable = Department.objects.filter(_department_scope(user, [DepartmentRoleKind.BEARBEITUNG]))
+    return scope_rows(readable, editable)
+
+
+SCOPE_DEPARTMENTS = PreparedQuery(Department, _user_scope_rows)
+
+
 class AccessScope:
     """What one user may read and change. Each set of departments is asked for once, when first needed; a view
     keeps the scope of its request with `scope_of(request)`, so that a page asks once however often it narrows."""
@@ -99,14 +119,12 @@ class AccessScope:
     @cached_property
     def departments(self) -> list[tuple[int, str, str, str, bool, int]]:
         """(id, code, name, organisation's name, editable, organisation's id) of each department the user reads, in
-        one query, in the order the lists name them."""
-        editable = Q(pk__in=editable_departments(self.user).values("pk"))
-        rows = readable_departments(self.user).annotate(editable=ExpressionWrapper(editable, BooleanField()))
-        return list(
-            rows.order_by("organisation__name", "code").values_list(
-                "pk", "code", "name", "organisation__name", "editable", "organisation_id"
-            )
-        )
+        one query (compiled once per process: every page asks it), in the order the lists name them."""
+        if not self.user.is_authenticated:
+            return []
+        if self.user.is_superuser:
+            return list(scope_rows(Department.objects.all(), Department.objects.all()))
+        return SCOPE_DEPARTMENTS(user=self.user.pk)
 
     @cached_property
     def readable_department_ids(self) -> list[int]:

@@ -13,6 +13,7 @@ from django_filters.fields import ModelChoiceField
 
 from leika.crosswalk import OLD_SIDE, Change
 from leika.models import CatalogueVersion
+from leika.prepared import PreparedQuery
 from leika.versions import crosswalk_rows
 from ozg.models import Lage, MaturityLevel, OzgLeistung, Themenfeld
 
@@ -61,6 +62,38 @@ def _ozg_links(**conditions):
     """Whether the row's LeiKa entry belongs to an OZG-Leistung matching `conditions` (no duplicate rows)."""
     links = OzgLeistung.leika_entries.through.objects.filter(leikaentry=OuterRef("leika_entry"), **conditions)
     return Exists(links)
+
+
+# Both compiled once per process (leika.prepared): the list asks them on every request.
+SCOPE_ROUNDS = PreparedQuery(
+    SurveyRound,
+    lambda organisations: (
+        SurveyRound.objects.filter(organisation__in=organisations)
+        .order_by("organisation__name", "year")
+        .values_list(
+            "pk",
+            "year",
+            "is_closed",
+            "catalogue_version",
+            "maturity_scale",
+            "organisation__name",
+            "organisation",
+            # What the round's kept figures are keyed by (progress.figures_key), last: not a choice's source.
+            "change_count",
+            "catalogue_version__imported_at",
+        )
+    ),
+)
+# The levels of the scales and the Themenfelder: what the filter's choices of levels and Themenfelder show.
+CHOICES_CATALOGUE = PreparedQuery(
+    MaturityLevel,
+    lambda scales: (
+        MaturityLevel.objects.filter(scale__in=scales)
+        .order_by()
+        .values_list("pk", "scale", "value", "label", "scale__name")
+        .union(Themenfeld.objects.order_by().values_list("pk", Value(0), Value(0), "name", Value("")), all=True)
+    ),
+)
 
 
 class RoundChoiceField(ModelChoiceField):
@@ -119,22 +152,9 @@ class AssessmentFilterSet(django_filters.FilterSet):
         self.scope = scope or AccessScope(user)
         departments = Department.objects.filter(pk__in=self.scope.readable_department_ids)
         # Rounds of the organisations in which the user can read at least one department (known from the scope).
-        organisations = {organisation for *_, organisation in self.scope.departments}
+        organisations = sorted({organisation for *_, organisation in self.scope.departments})
+        self.rounds = SCOPE_ROUNDS(organisations=organisations)
         rounds = SurveyRound.objects.filter(organisation__in=organisations)
-        self.rounds = list(
-            rounds.order_by("organisation__name", "year").values_list(
-                "pk",
-                "year",
-                "is_closed",
-                "catalogue_version",
-                "maturity_scale",
-                "organisation__name",
-                "organisation",
-                # What the round's kept figures are keyed by (progress.figures_key), last: not a choice's source.
-                "change_count",
-                "catalogue_version__imported_at",
-            )
-        )
         self.filters["runde"].queryset = rounds.select_related("organisation")
         self.filters["einheit"].queryset = departments.select_related("organisation")
         chosen = str(self.data.get("runde", ""))
@@ -151,10 +171,7 @@ class AssessmentFilterSet(django_filters.FilterSet):
         a record changes. Rounds and departments are read for the list anyway; levels and Themenfelder cost one
         small query."""
         scales = {maturity_scale for _, _, _, _, maturity_scale, *_ in self.rounds if maturity_scale is not None}
-        levels = MaturityLevel.objects.filter(scale__in=scales).order_by()
-        catalogue = levels.values_list("pk", "scale", "value", "label", "scale__name").union(
-            Themenfeld.objects.order_by().values_list("pk", Value(0), Value(0), "name", Value("")), all=True
-        )
+        catalogue = CHOICES_CATALOGUE(scales=sorted(scales))
         sources = repr((self.scope.departments, [r[:7] for r in self.rounds], sorted(catalogue)))
         return hashlib.sha256(sources.encode()).hexdigest()
 

@@ -448,13 +448,18 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField("geändert am", auto_now=True)
     # Raised by every edit through monitoring.editing; an edit based on an older number is refused (no lost update).
     version = models.PositiveIntegerField("Bearbeitungsstand", default=1, editable=False)
+    # The entry's key, kept on the row by the database itself (trigger of migration 0012, on every insert and on
+    # every update that changes the entry or the key, also by raw SQL): the lists sort a round's rows by it from an
+    # index of this table alone, without joining the catalogue. Read it from the database, not from an instance
+    # created in this process (there it stays "" until read again).
+    entry_key = models.CharField("Leistungsschlüssel", max_length=14, default="", editable=False)
 
     objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "Bewertung"
         verbose_name_plural = "Bewertungen"
-        ordering = ["round", "leika_entry__key"]
+        ordering = ["round", "entry_key"]
         constraints = [
             models.UniqueConstraint(fields=["round", "leika_entry"], name="assessment_unique_per_round_entry"),
             models.CheckConstraint(
@@ -465,13 +470,19 @@ class Assessment(models.Model):
         ]
         indexes = [
             models.Index(fields=["round", "status"]),
-            # The lists of a department read its rows of a round from this index alone (PostgreSQL; elsewhere a plain
-            # index): with the entry and id included, the database need not visit a row to find its entry's key;
-            # with status and confirmation, a list filtered by status and its progress bar need not either.
+            # The lists read a round's rows in key order from these indexes alone (PostgreSQL; elsewhere plain
+            # indexes): a department's (the first page is the index's first entries), or all departments' (the IT
+            # office). With entry, status and confirmation included, a list filtered by status, its progress bar
+            # and the join to the entries' names of a text search need not visit the rows either.
             models.Index(
-                fields=["round", "department"],
-                include=["leika_entry", "id", "status", "confirmed_at"],
+                fields=["round", "department", "entry_key"],
+                include=["id", "leika_entry", "status", "confirmed_at"],
                 name="assessment_round_department",
+            ),
+            models.Index(
+                fields=["round", "entry_key"],
+                include=["department", "id", "leika_entry", "status", "confirmed_at"],
+                name="assessment_round_key",
             ),
         ]
 

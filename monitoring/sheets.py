@@ -76,7 +76,7 @@ def sheet_rows(department, round_obj):
     return (
         Assessment.objects.filter(department=department, round=round_obj)
         .select_related(*PARSED_RELATIONS)
-        .order_by("leika_entry__key", "pk")
+        .order_by("entry_key", "pk")
     )
 
 

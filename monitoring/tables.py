@@ -13,12 +13,13 @@ from django.utils.text import Truncator
 from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundRows
 
+from leika.prepared import PreparedQuery
 from ozg.models import OzgLeistung, level_name
 
 from .choices import STATUS_BADGE, STATUS_BADGE_VARIANT, PlanState, Status
 from .filtersets import CHANGED_SINCE_LAST_ROUND, with_row_figures
 from .links import PLACEHOLDER, address_pattern, assessment_url
-from .models import TablePreference
+from .models import Assessment, TablePreference
 from .planning import plan_of
 
 TABLE_NAME = "meine_leistungen"
@@ -39,9 +40,15 @@ PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
 
 
+STORED_COLUMNS = PreparedQuery(
+    TablePreference,
+    lambda user: TablePreference.objects.filter(user=user, table=TABLE_NAME).values_list("columns", flat=True),
+)
+
+
 def chosen_columns(user) -> list[str]:
     """The user's remembered choice of columns, or the defaults."""
-    stored = TablePreference.objects.filter(user=user, table=TABLE_NAME).values_list("columns", flat=True).first()
+    stored = next(iter(STORED_COLUMNS(user=user.pk)), None) if user.pk else None  # one at most per user and table
     if stored is None:
         return list(DEFAULT_COLUMNS)
     known = {name for name, _ in CHOOSABLE_COLUMNS}
@@ -87,17 +94,36 @@ def table_rows(queryset, *, scope_known: bool = False):
     return with_row_figures(queryset).values(*ROW_FIELDS, "round_id", **related)
 
 
-def ozg_of_entries(entry_ids) -> dict[int, list[OzgLeistung]]:
-    """{LeiKa entry id: its OZG-Leistungen in the order of their ids, each with its Themenfeld}, in one query."""
-    leistungen = (
-        OzgLeistung.objects.filter(leika_entries__in=entry_ids)
-        .select_related("themenfeld")
-        .annotate(entry_id=F("leika_entries"))
+OZG_OF_ENTRIES = PreparedQuery(
+    OzgLeistung,
+    lambda entries: (
+        OzgLeistung.objects.filter(leika_entries__in=entries)
         .order_by("ozg_id", "pk")
-    )
-    found: dict[int, list[OzgLeistung]] = {}
-    for leistung in leistungen:
-        found.setdefault(leistung.entry_id, []).append(leistung)
+        .values_list("leika_entries", "ozg_id", "name", "themenfeld__name")
+    ),
+)
+
+
+# The rows of a page of "Meine Leistungen" by their keys, of the readable departments only (the keys come from the
+# scoped list anyway): one query compiled once per process for each number of departments and keys.
+PAGE_ROWS = PreparedQuery(
+    Assessment,
+    lambda departments, keys: table_rows(
+        Assessment.objects.filter(department_id__in=departments, pk__in=keys).order_by(), scope_known=True
+    ),
+)
+
+
+def page_rows_of(departments: list[int]):
+    """The `rows` of a NarrowPagePaginator over "Meine Leistungen": the page's rows read by their keys."""
+    return lambda keys: PAGE_ROWS(departments=departments, keys=keys)
+
+
+def ozg_of_entries(entry_ids) -> dict[int, list[tuple[str, str]]]:
+    """{LeiKa entry id: (label, Themenfeld) of each of its OZG-Leistungen in the order of their ids}, in one query."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for entry, ozg_id, name, themenfeld in OZG_OF_ENTRIES(entries=sorted(set(entry_ids))):
+        found.setdefault(entry, []).append((f"{ozg_id} {name}", themenfeld))
     return found
 
 
@@ -156,14 +182,14 @@ class MyServicesTable(tables.Table):
     rows_template = "monitoring/workspace/rows.html"
 
     selection = tables.Column(verbose_name="Auswahl", empty_values=(), orderable=False)
-    key = tables.Column(verbose_name="Leistung", accessor="leika_entry__key", order_by=("leika_entry__key", "pk"))
+    key = tables.Column(verbose_name="Leistung", accessor="leika_entry__key", order_by=("entry_key", "pk"))
     name = tables.Column(verbose_name="Leistung", accessor="leika_entry__name", order_by=("leika_entry__name", "pk"))
     department = tables.Column(
-        verbose_name="Einheit", accessor="department__code", order_by=("department__code", "leika_entry__key", "pk")
+        verbose_name="Einheit", accessor="department__code", order_by=("department__code", "entry_key", "pk")
     )
-    status = tables.Column(verbose_name="Status", order_by=("status", "leika_entry__key", "pk"))
+    status = tables.Column(verbose_name="Status", order_by=("status", "entry_key", "pk"))
     maturity_level = tables.Column(
-        verbose_name="Reifegrad", order_by=("maturity_level__value", "leika_entry__key", "pk"), default="–"
+        verbose_name="Reifegrad", order_by=("maturity_level__value", "entry_key", "pk"), default="–"
     )
     ozg = tables.Column(verbose_name="OZG-Leistung(en)", empty_values=(), orderable=False)
     themenfeld = tables.Column(verbose_name="Themenfeld", empty_values=(), orderable=False)
@@ -267,8 +293,8 @@ class MyServicesTable(tables.Table):
             )
             if bundles is not None:
                 leistungen = bundles.get(row["leika_entry_id"], ())
-                row["ozg"] = ", ".join(str(leistung) for leistung in leistungen) or "–"
-                row["themenfeld"] = ", ".join(sorted({leistung.themenfeld.name for leistung in leistungen})) or "–"
+                row["ozg"] = ", ".join(label for label, _ in leistungen) or "–"
+                row["themenfeld"] = ", ".join(sorted({themenfeld for _, themenfeld in leistungen})) or "–"
         return rows
 
     @property
@@ -285,7 +311,7 @@ class NarrowPagePaginator(Paginator):
     By default the table's own queryset is both: narrowed to the keys for the page, read whole for the rows. A list
     whose table holds only the narrow query names the others:
     - `rows`: the queryset the page's rows are read from, with everything they show (model instances, or values
-      with "pk");
+      with "pk"), or a function that reads them for a list of keys;
     - `counted`: the queryset counted, when the table's sort added what a count does not need;
     - `page_filter`: conditions that every row meets anyway but that let the database walk an index in the order
       of the page (the catalogue version of a round's rows), added to the query of the keys only;
@@ -361,7 +387,10 @@ class NarrowPagePaginator(Paginator):
             else:
                 keys = self.page_keys(narrow, sliced.low_mark, sliced.high_mark)
             ordered = self.object_list.data.data
-            wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
+            if callable(self.rows):
+                wide = self.rows(keys)
+            else:
+                wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
             found = {row["pk"] if isinstance(row, dict) else row.pk: row for row in wide}
             page = [found[key] for key in keys if key in found]
             object_list = BoundRows(page, table=object_list.table, pinned_data=object_list.pinned_data)

@@ -14,6 +14,8 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from leika.prepared import PreparedQuery
+
 from .access import AccessScope
 from .choices import DepartmentRoleKind
 from .filtersets import CHANGED_SINCE_LAST_ROUND
@@ -52,12 +54,8 @@ class Badges:
     open_questions: int = 0
 
 
-def badge_counts(user) -> Badges:
-    """The user's unconfirmed rows and open Rückfragen in open rounds, over the user's own rows only, in one query:
-    per own department and open round, the round's change counter (the rows from its kept figures,
-    progress.round_figures: fresh by construction) and the open questions counted."""
-    if not user.is_authenticated:
-        return Badges()
+def _badge_rows(user: int):
+    """Per own department and open round: (department, round, its FIGURES_KEY_FIELDS, open questions)."""
     rounds = "department__organisation__rounds__"
     open_questions = (
         Question.objects.filter(
@@ -70,11 +68,24 @@ def badge_counts(user) -> Badges:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    own = set(
+    return (
         DepartmentRole.objects.filter(user=user, role=DepartmentRoleKind.BEARBEITUNG, **{f"{rounds}is_closed": False})
         .values_list("department", *(rounds + name for name in FIGURES_KEY_FIELDS))
         .annotate(open_questions=Coalesce(Subquery(open_questions), 0))
     )
+
+
+# Every page with the navigation asks it: compiled once per process (leika.prepared).
+BADGE_ROWS = PreparedQuery(DepartmentRole, _badge_rows)
+
+
+def badge_counts(user) -> Badges:
+    """The user's unconfirmed rows and open Rückfragen in open rounds, over the user's own rows only, in one query:
+    per own department and open round, the round's change counter (the rows from its kept figures,
+    progress.round_figures: fresh by construction) and the open questions counted."""
+    if not user.is_authenticated:
+        return Badges()
+    own = set(BADGE_ROWS(user=user.pk))
     if not own:
         return Badges()
     figures = round_figures({(round_pk, count, imported) for _, round_pk, count, imported, _ in own})

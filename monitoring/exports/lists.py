@@ -216,7 +216,7 @@ def valid(filterset):
 
 # --- "Meine Leistungen" ----------------------------------------------------------------------------------------------
 
-MY_SERVICES_ORDER = ("round", "leika_entry__key", "pk")
+MY_SERVICES_ORDER = ("round", "entry_key", "pk")
 MY_SERVICES_COLUMNS = (
     ("Leistungsschlüssel", 17),
     ("Bezeichnung", 50),

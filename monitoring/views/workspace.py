@@ -47,6 +47,7 @@ from ..tables import (
     MyServicesTable,
     NarrowPagePaginator,
     chosen_columns,
+    page_rows_of,
     paginate,
     remember_columns,
     table_rows,
@@ -55,8 +56,13 @@ from ..tables import (
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 # The list's order when no column is chosen: by round, then key; the round by its id, which needs no join (ordering
-# by the round itself would pull in its organisation's name through the models' default order, for every row).
-LIST_ORDER = ("round_id", "leika_entry__key", "pk")
+# by the round itself would pull in its organisation's name through the models' default order, for every row), the
+# key as the row keeps it (Assessment.entry_key): the first page comes from an index of the assessments alone.
+LIST_ORDER = ("round_id", "entry_key", "pk")
+
+
+def sorts_by_name(request, table) -> bool:
+    return request.GET.get(table.prefixed_order_by_field, "").removeprefix("-") == "name"
 
 
 def make_table(request, rows, next_url: str, columns=None, **known) -> MyServicesTable:
@@ -228,11 +234,12 @@ def my_services(request):
         request,
         per_page,
         NarrowPagePaginator,
-        rows=table_rows(scope.readable_assessments(), scope_known=True),
+        rows=page_rows_of(scope.readable_department_ids),
         counted=filterset.qs,
-        # True of every row (an entry belongs to its round's catalogue version): with it, the database reads the
-        # first rows in key order from the index of the versions' keys instead of sorting them all.
-        page_filter=Q(leika_entry__version__in=filterset.catalogue_versions),
+        # Sorted by name: true of every row (an entry belongs to its round's catalogue version), and with it the
+        # database reads the first rows in name order from the index of the versions' names instead of sorting them
+        # all. Every other order is by the row's own columns, which the join would only slow down.
+        page_filter=Q(leika_entry__version__in=filterset.catalogue_versions) if sorts_by_name(request, table) else None,
         count_with_page=filterset.searches_text,
         # Unfiltered or by round, department and confirmation only: counted from the rounds' kept figures.
         known_count=listed[1] if listed else None,
