@@ -56,6 +56,10 @@ class Compiled:
         return [self.shape_row(row) for row in self.compiler.results_iter(results=[fetched])]
 
 
+def sliced(queryset, rows: tuple[int, int] | None):
+    return queryset if rows is None else queryset[rows[0] : rows[1]]
+
+
 class PreparedQuery:
     """A read query of `model` of fixed shape: `build(**values)` gives its queryset (see the module's rules)."""
 
@@ -64,8 +68,10 @@ class PreparedQuery:
         self.build = build
         self.shapes: dict[tuple, Compiled] = {}
 
-    def __call__(self, **values) -> list:
-        """The rows for these values: tuples (values_list), dicts (values) or single values (flat)."""
+    def __call__(self, *, rows: tuple[int, int] | None = None, **values) -> list:
+        """The rows for these values: tuples (values_list), dicts (values) or single values (flat). `rows`: (low,
+        high), the slice [low:high] of the queryset's rows (part of the shape: LIMIT and OFFSET are written into the
+        SQL)."""
         values = {name: list(value) if isinstance(value, list | tuple) else value for name, value in values.items()}
         for name, value in values.items():
             items = value if isinstance(value, list) else [value]
@@ -74,20 +80,22 @@ class PreparedQuery:
             if isinstance(value, list) and len(set(value)) != len(value):
                 raise ValueError(f"{name}: jede ID nur einmal")  # IN drops doubles: the places would shift
         if any(value == [] for value in values.values()):
-            return list(self.build(**values))  # IN () matches nothing: the ORM answers without asking the database
+            # IN () matches nothing: the ORM answers without asking the database.
+            return list(sliced(self.build(**values), rows))
         alias = router.db_for_read(self.model)
         shape = (
             alias,
+            rows,
             *sorted((name, len(value) if isinstance(value, list) else None) for name, value in values.items()),
         )
         compiled = self.shapes.get(shape)
         if compiled is None:
-            compiled = self.compile(alias, values)
+            compiled = self.compile(alias, values, rows)
             if len(self.shapes) < MAX_SHAPES:
                 self.shapes[shape] = compiled
         return compiled.run(alias, values)
 
-    def compile(self, alias: str, values: dict) -> Compiled:
+    def compile(self, alias: str, values: dict, rows) -> Compiled:
         stand_ins: dict[int, tuple[str, int | None]] = {}
         arguments = {}
         next_stand_in = FIRST_STAND_IN
@@ -100,4 +108,4 @@ class PreparedQuery:
                 arguments[name] = next_stand_in
                 stand_ins[next_stand_in] = (name, None)
                 next_stand_in -= 1
-        return Compiled(self.build(**arguments), alias, stand_ins)
+        return Compiled(sliced(self.build(**arguments), rows), alias, stand_ins)

@@ -217,6 +217,18 @@ class AssessmentFilterSet(django_filters.FilterSet):
         confirmed = data.get("bestaetigt")
         return progress, {"ja": progress.confirmed, "nein": progress.unconfirmed}.get(confirmed, progress.total)
 
+    def plain_scope(self) -> tuple[list[int], list[int]] | None:
+        """(departments, rounds) when the rows listed are exactly those of these departments in these rounds (no
+        filter, or by round and unit only), else None."""
+        if not self.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in data if name not in ("runde", "einheit")):
+            return None
+        chosen, department = data.get("runde"), data.get("einheit")
+        rounds = [chosen.pk] if chosen else sorted(self.open_rounds)
+        return ([department.pk] if department else self.scope.readable_department_ids), rounds
+
     @property
     def chosen_round(self) -> SurveyRound | None:
         """The round chosen in the filter; None for none or an invalid one (the list shows the open rounds then)."""

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundRows
+from markupsafe import escape
 
 from leika.prepared import PreparedQuery
 from ozg.models import OzgLeistung, level_name
@@ -114,9 +115,45 @@ PAGE_ROWS = PreparedQuery(
 )
 
 
+# Every text of a row that is not made of digits and our own addresses: escaped in plain_rows, so that the rows'
+# template (no escaping of its own) shows them as text (a name "<b>" as "&lt;b&gt;").
+ESCAPED_ROW_TEXTS = (
+    "key",
+    "name",
+    "label",
+    "department_code",
+    "department_name",
+    "maturity",
+    "ozg",
+    "themenfeld",
+    "confirmed",
+    "changed",
+    "notice",
+    "feedback",
+)
+
+
 def page_rows_of(departments: list[int]):
     """The `rows` of a NarrowPagePaginator over "Meine Leistungen": the page's rows read by their keys."""
     return lambda keys: PAGE_ROWS(departments=departments, keys=keys)
+
+
+# The rows of departments in rounds in the list's own order (round, key), a slice of them: the database walks the
+# index of a round's keys (by department, or of all departments) and reads the joined values of those rows alone.
+ROWS_IN_ORDER = PreparedQuery(
+    Assessment,
+    lambda departments, rounds: table_rows(
+        Assessment.objects.filter(department_id__in=departments, round_id__in=rounds).order_by(
+            "round_id", "entry_key", "pk"
+        ),
+        scope_known=True,
+    ),
+)
+
+
+def rows_in_order_of(departments: list[int], rounds: list[int]):
+    """The `wide_page` of a NarrowPagePaginator over all rows of `departments` in `rounds`, in the list's order."""
+    return lambda low, high: ROWS_IN_ORDER(departments=departments, rounds=rounds, rows=(low, high))
 
 
 def ozg_of_entries(entry_ids) -> dict[int, list[tuple[str, str]]]:
@@ -227,6 +264,7 @@ class MyServicesTable(tables.Table):
         self.departments = departments
         self.closed_rounds = closed_rounds
         self.next_url = next_url
+        self.escaped_next_url = escape(next_url)  # for the rows' template, which escapes nothing itself
         self.focus_row = None  # a row returned after an in-place edit gets the keyboard focus back
         self.notices: dict[int, str] = {}
         self.feedback: dict[int, str] = {}  # what a save or confirmation did, shown at the row itself
@@ -295,11 +333,18 @@ class MyServicesTable(tables.Table):
                 leistungen = bundles.get(row["leika_entry_id"], ())
                 row["ozg"] = ", ".join(label for label, _ in leistungen) or "–"
                 row["themenfeld"] = ", ".join(sorted({themenfeld for _, themenfeld in leistungen})) or "–"
+            # Escaped here, once each (the template shows them as they are, some of them twice or three times).
+            for name in ESCAPED_ROW_TEXTS:
+                if name in row:
+                    row[name] = escape(row[name])
         return rows
 
     @property
     def visible_column_count(self) -> int:
         return len(self.columns)
+
+
+WIDE_PAGE_ROWS = 500
 
 
 class NarrowPagePaginator(Paginator):
@@ -318,7 +363,10 @@ class NarrowPagePaginator(Paginator):
     - `count_with_page`: count the rows (and the confirmed among them: `confirmed_read`) in the query of the page's
       keys, for a list whose filters make the database read every candidate row anyway (a text search): one pass
       over them instead of one for the count, one for the progress and one for the page;
-    - `known_count`: the count, already known (the same list asked again for its last page).
+    - `known_count`: the count, already known (the same list asked again for its last page);
+    - `wide_page`: a function (low, high) that reads the rows of the table from low to high whole in one query, in
+      the table's order, when an index gives that order: used for the pages within the first `WIDE_PAGE_ROWS` rows
+      (further on the database would join every row it skips).
     """
 
     def __init__(
@@ -331,6 +379,7 @@ class NarrowPagePaginator(Paginator):
         page_filter=None,
         count_with_page=False,
         known_count=None,
+        wide_page=None,
         **kwargs,
     ):
         super().__init__(object_list, per_page, *args, **kwargs)
@@ -338,6 +387,7 @@ class NarrowPagePaginator(Paginator):
         self.counted = counted
         self.page_filter = page_filter
         self.count_with_page = count_with_page
+        self.wide_page = wide_page
         self.keys_read: tuple[int, list] | None = None  # (offset, keys) of a page read together with the count
         self.confirmed_read: int | None = None  # the confirmed rows, counted with them (rows with a confirmed_at)
         if known_count is not None:
@@ -379,9 +429,12 @@ class NarrowPagePaginator(Paginator):
         return list(keys.reverse()[self.count - high : self.count - low])[::-1]
 
     def _get_page(self, object_list, number, paginator):
-        narrow = self.narrow_keys()
-        if narrow is not None:
-            sliced = object_list.data.query  # the page's slice of the ordered queryset
+        # The page's slice of the ordered queryset (for a table over a queryset).
+        sliced = getattr(getattr(object_list, "data", None), "query", None)
+        if self.wide_page is not None and sliced is not None and sliced.high_mark <= WIDE_PAGE_ROWS:
+            page = self.wide_page(sliced.low_mark, sliced.high_mark)
+            object_list = BoundRows(page, table=object_list.table, pinned_data=object_list.pinned_data)
+        elif (narrow := self.narrow_keys()) is not None:
             if self.keys_read is not None and self.keys_read[0] == sliced.low_mark:
                 keys = self.keys_read[1]
             else:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from leika.models import LeikaEntry
 from monitoring.choices import Status
-from monitoring.models import Assessment, Question, TablePreference
+from monitoring.models import Assessment, Department, Question, TablePreference
 from ozg.models import OzgLeistung, Themenfeld
 from tests import factories
 from tests.factories import leika_key as key
@@ -442,8 +442,10 @@ def test_the_rows_escape_what_people_typed(client, world):
     """The rows' template (Jinja2) escapes names and texts as Django's templates would, and every confirm form
     carries the CSRF token."""
     LeikaEntry.objects.filter(pk=world.rows[0].leika_entry_id).update(name='<script>alert("x")</script> & Co')
-    content = login(client, world.editor).get(reverse("my_services")).content.decode()
-    assert "<script>alert" not in content
+    Department.objects.filter(pk=world.dep.pk).update(name="Amt <i>für</i> Bürger")
+    content = login(client, world.editor).get(reverse("my_services") + '?q=&x="><b>').content.decode()
+    assert "<script>alert" not in content and "<i>für" not in content and '"><b>' not in content
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in content
+    assert 'title="Amt &lt;i&gt;für&lt;/i&gt; Bürger"' in content
     forms = content.count('class="inline-form"')
     assert forms and content.count('name="csrfmiddlewaretoken"') >= forms
