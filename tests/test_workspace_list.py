@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from leika.models import LeikaEntry
+from monitoring import tables
 from monitoring.choices import Status
 from monitoring.models import Assessment, Department, Question, TablePreference
 from ozg.models import OzgLeistung, Themenfeld
@@ -202,6 +203,28 @@ def test_every_page_lists_its_part_of_the_whole_order(client, world, order):
         for number in (1, 2, 3)
     ]
     assert [key for page in pages for key in page] == whole
+
+
+def test_the_first_pages_come_whole_in_one_query_in_the_order_of_the_keys(client, world, monkeypatch):
+    """Unfiltered, in the list's own order: the pages within the first WIDE_PAGE_ROWS rows are read whole in one
+    query that walks the index of the keys; further pages by their keys first. Both hold their part of the order,
+    which is that of the entries' keys (here made in the reverse order of their ids)."""
+    monkeypatch.setattr(tables, "WIDE_PAGE_ROWS", 25)
+    entries = LeikaEntry.objects.bulk_create(
+        LeikaEntry(version=world.version, key=key(200 - n), name=f"Zusatz {n}", typisierung=["5"]) for n in range(60)
+    )
+    Assessment.objects.bulk_create(Assessment(round=world.round, leika_entry=e, department=world.dep) for e in entries)
+    client = login(client, world.editor)
+    whole = keys_listed(client.get(reverse("my_services"), {"pro_seite": 100}))
+    assert len(whole) == 64 and whole == sorted(whole)
+    with CaptureQueriesContext(connection) as queries:
+        first = keys_listed(client.get(reverse("my_services"), {"pro_seite": 25}))
+    narrow = [q for q in queries if q["sql"].startswith('SELECT "monitoring_assessment"."id" AS "pk" FROM')]
+    assert narrow == [], "the first page needs no query of its keys"
+    rest = [keys_listed(client.get(reverse("my_services"), {"pro_seite": 25, "seite": n})) for n in (2, 3)]
+    assert first + rest[0] + rest[1] == whole
+    # Filtered by unit, the same; by anything else, the keys first.
+    assert keys_listed(client.get(reverse("my_services"), {"pro_seite": 25, "einheit": world.dep.pk})) == first
 
 
 @pytest.mark.parametrize("order", ["", "-name", "open_questions"])
