@@ -5,7 +5,8 @@ from functools import cache, cached_property
 import django_tables2 as tables
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, F, Q, Window
+from django.db.models import Aggregate, CharField, Count, F, OuterRef, Q, Subquery, TextField, Value, Window
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -87,22 +88,48 @@ ROW_SCOPE = {
 }
 
 
+# Between the texts of a row's OZG-Leistungen as the database joins them (not in names: a control character).
+SEPARATOR = "\x1f"
+
+
+class Joined(Aggregate):
+    """The texts of a group as one text, separated by SEPARATOR, in no particular order (PostgreSQL's STRING_AGG,
+    SQLite's GROUP_CONCAT, which orders by nothing before SQLite 3.44): whoever reads it sorts."""
+
+    function = "STRING_AGG"
+    output_field = TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(expression, Value(SEPARATOR), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
+
+
+def ozg_texts(text):
+    """A subquery: `text` of each OZG-Leistung the row's entry belongs to, joined (see ozg_labels)."""
+    links = OzgLeistung.leika_entries.through.objects.filter(leikaentry=OuterRef("leika_entry"))
+    return Subquery(links.order_by().values("leikaentry").annotate(texts=Joined(text)).values("texts"))
+
+
+# A row's OZG-Leistungen ("ozg_id name") and their Themenfelder, read with the row: no query of their own.
+ROW_OZG = {
+    "ozg_labels": ozg_texts(Concat(Cast("ozgleistung__ozg_id", CharField()), Value(" "), "ozgleistung__name")),
+    "ozg_themenfelder": ozg_texts("ozgleistung__themenfeld__name"),
+}
+
+
+def ozg_labels(labels: str | None) -> list[str]:
+    """The labels of ROW_OZG's "ozg_labels" in the order of their OZG ids."""
+    return sorted(labels.split(SEPARATOR), key=lambda label: int(label.split(" ", 1)[0])) if labels else []
+
+
 def table_rows(queryset, *, scope_known: bool = False):
-    """The rows as "Meine Leistungen" shows them, in one query however many there are (their OZG-Leistungen in
-    one more, see ozg_of_entries). `scope_known`: the table knows the departments and rounds, so the query does not
-    join them (each join costs the database more to plan the query than to run it for a page of rows)."""
+    """The rows as "Meine Leistungen" shows them, with their OZG-Leistungen, in one query however many there are.
+    `scope_known`: the table knows the departments and rounds, so the query does not join them (each join costs the
+    database more to plan the query than to run it for a page of rows)."""
     related = ROW_RELATED if scope_known else {**ROW_RELATED, **ROW_SCOPE}
-    return with_row_figures(queryset).values(*ROW_FIELDS, "round_id", **related)
-
-
-OZG_OF_ENTRIES = PreparedQuery(
-    OzgLeistung,
-    lambda entries: (
-        OzgLeistung.objects.filter(leika_entries__in=entries)
-        .order_by("ozg_id", "pk")
-        .values_list("leika_entries", "ozg_id", "name", "themenfeld__name")
-    ),
-)
+    return with_row_figures(queryset).values(*ROW_FIELDS, "round_id", **related, **ROW_OZG)
 
 
 # The rows of a page of "Meine Leistungen" by their keys, of the readable departments only (the keys come from the
@@ -113,7 +140,6 @@ PAGE_ROWS = PreparedQuery(
         Assessment.objects.filter(department_id__in=departments, pk__in=keys).order_by(), scope_known=True
     ),
 )
-
 
 # Every text of a row that is not made of digits and our own addresses: escaped in plain_rows, so that the rows'
 # template (no escaping of its own) shows them as text (a name "<b>" as "&lt;b&gt;").
@@ -154,14 +180,6 @@ ROWS_IN_ORDER = PreparedQuery(
 def rows_in_order_of(departments: list[int], rounds: list[int]):
     """The `wide_page` of a NarrowPagePaginator over all rows of `departments` in `rounds`, in the list's order."""
     return lambda low, high: ROWS_IN_ORDER(departments=departments, rounds=rounds, rows=(low, high))
-
-
-def ozg_of_entries(entry_ids) -> dict[int, list[tuple[str, str]]]:
-    """{LeiKa entry id: (label, Themenfeld) of each of its OZG-Leistungen in the order of their ids}, in one query."""
-    found: dict[int, list[tuple[str, str]]] = {}
-    for entry, ozg_id, name, themenfeld in OZG_OF_ENTRIES(entries=sorted(set(entry_ids))):
-        found.setdefault(entry, []).append((f"{ozg_id} {name}", themenfeld))
-    return found
 
 
 @cache
@@ -289,14 +307,11 @@ class MyServicesTable(tables.Table):
 
     def plain_rows(self, rows) -> list[dict]:
         """What the row template shows of each row (of table_rows), worked out in one pass: texts, the badge, the
-        addresses from one pattern each, the OZG-Leistungen of all rows in one query."""
+        addresses from one pattern each, the OZG-Leistungen sorted."""
         rows = list(rows)
         detail, edit, confirm = (
             address_pattern(name) for name in ("assessment_detail", "assessment_row_edit", "assessment_confirm")
         )
-        bundles = None
-        if "ozg" in self.shown or "themenfeld" in self.shown:
-            bundles = ozg_of_entries([row["leika_entry_id"] for row in rows])
         for row in rows:
             if "department_code" not in row:
                 row["department_code"], row["department_name"] = self.departments[row["department_id"]]
@@ -329,10 +344,9 @@ class MyServicesTable(tables.Table):
                 edit_url=edit.replace(PLACEHOLDER, pk),
                 confirm_url=confirm.replace(PLACEHOLDER, pk),
             )
-            if bundles is not None:
-                leistungen = bundles.get(row["leika_entry_id"], ())
-                row["ozg"] = ", ".join(label for label, _ in leistungen) or "–"
-                row["themenfeld"] = ", ".join(sorted({themenfeld for _, themenfeld in leistungen})) or "–"
+            row["ozg"] = ", ".join(ozg_labels(row["ozg_labels"])) or "–"
+            themenfelder = row["ozg_themenfelder"]
+            row["themenfeld"] = ", ".join(sorted(set(themenfelder.split(SEPARATOR)))) if themenfelder else "–"
             # Escaped here, once each (the template shows them as they are, some of them twice or three times).
             for name in ESCAPED_ROW_TEXTS:
                 if name in row:

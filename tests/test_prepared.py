@@ -14,7 +14,7 @@ from leika.prepared import PreparedQuery
 from monitoring.access import AccessScope, editable_departments, readable_departments, scope_rows
 from monitoring.filtersets import CHOICES_CATALOGUE, SCOPE_ROUNDS
 from monitoring.models import Assessment, SurveyRound
-from monitoring.tables import PAGE_ROWS, STORED_COLUMNS, chosen_columns, ozg_of_entries, remember_columns, table_rows
+from monitoring.tables import PAGE_ROWS, STORED_COLUMNS, chosen_columns, ozg_labels, remember_columns, table_rows
 from monitoring.workday import BADGE_ROWS, _badge_rows
 from tests import factories
 
@@ -132,5 +132,10 @@ def test_a_pages_rows_and_their_ozg_links_are_the_orm_answers(w):
     assert PAGE_ROWS(departments=[w.other_dep.pk], keys=keys) == []
     confirmed = got[w.rows[2].pk]["confirmed_at"]
     assert isinstance(confirmed, datetime.datetime) and confirmed <= timezone.now()
-    links = ozg_of_entries([entry.pk for entry in w.entries])
-    assert links == {w.entries[2].pk: [("10034 Wohngeld", "Bauen & Wohnen")]}
+    # With its OZG-Leistungen, in the order of their ids whatever order the database joined them in.
+    assert got[w.rows[2].pk]["ozg_labels"] == "10034 Wohngeld" and got[w.rows[0].pk]["ozg_labels"] is None
+    assert got[w.rows[2].pk]["ozg_themenfelder"] == "Bauen & Wohnen"
+    second = factories.ozg_leistung(999, "Zweite")
+    second.leika_entries.add(w.entries[2])
+    [row] = PAGE_ROWS(departments=departments, keys=[w.rows[2].pk])
+    assert ozg_labels(row["ozg_labels"]) == ["999 Zweite", "10034 Wohngeld"]

@@ -79,6 +79,12 @@ def test_the_ozg_and_themenfeld_columns_show_the_linked_ozg_leistung(client, wor
     content = response.content.decode()
     assert "10034 Wohngeld" in content
     assert "Bauen &amp; Wohnen" in content
+    # Several: in the order of their ids, each Themenfeld once, by name.
+    for ozg_id, themenfeld in ((20001, "Bildung"), (501, "Bauen & Wohnen"), (30001, "Arbeit & Ruhestand")):
+        factories.ozg_leistung(ozg_id, f"Leistung {ozg_id}", themenfeld=themenfeld).leika_entries.add(world.entries[2])
+    cells = listed_cells(login(client, world.editor).get(reverse("my_services"), {"q": "Wohngeld"}), world.rows[2].pk)
+    assert cells["ozg"] == "501 Leistung 501, 10034 Wohngeld, 20001 Leistung 20001, 30001 Leistung 30001"
+    assert cells["themenfeld"] == "Arbeit &amp; Ruhestand, Bauen &amp; Wohnen, Bildung"
 
 
 @pytest.mark.parametrize(
