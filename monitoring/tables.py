@@ -88,8 +88,9 @@ ROW_SCOPE = {
 }
 
 
-# Between the texts of a row's OZG-Leistungen as the database joins them (not in names: a control character).
-SEPARATOR = "\x1f"
+# Between the OZG-Leistungen of a row as the database joins them, and between the OZG id, name and Themenfeld of
+# each: control characters, in no name.
+SEPARATOR, FIELD = "\x1e", "\x1f"
 
 
 class Joined(Aggregate):
@@ -106,22 +107,40 @@ class Joined(Aggregate):
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra_context)
 
 
-def ozg_texts(text):
-    """A subquery: `text` of each OZG-Leistung the row's entry belongs to, joined (see ozg_labels)."""
-    links = OzgLeistung.leika_entries.through.objects.filter(leikaentry=OuterRef("leika_entry"))
-    return Subquery(links.order_by().values("leikaentry").annotate(texts=Joined(text)).values("texts"))
-
-
-# A row's OZG-Leistungen ("ozg_id name") and their Themenfelder, read with the row: no query of their own.
+# A row's OZG-Leistungen, each as "ozg_id FIELD name FIELD Themenfeld", read with the row in one subquery: no query
+# of their own (see ozg_of_row).
 ROW_OZG = {
-    "ozg_labels": ozg_texts(Concat(Cast("ozgleistung__ozg_id", CharField()), Value(" "), "ozgleistung__name")),
-    "ozg_themenfelder": ozg_texts("ozgleistung__themenfeld__name"),
+    "ozg": Subquery(
+        OzgLeistung.leika_entries.through.objects.filter(leikaentry=OuterRef("leika_entry"))
+        .order_by()
+        .values("leikaentry")
+        .annotate(
+            texts=Joined(
+                Concat(
+                    Cast("ozgleistung__ozg_id", CharField()),
+                    Value(FIELD),
+                    "ozgleistung__name",
+                    Value(FIELD),
+                    "ozgleistung__themenfeld__name",
+                )
+            )
+        )
+        .values("texts")
+    )
 }
 
 
-def ozg_labels(labels: str | None) -> list[str]:
-    """The labels of ROW_OZG's "ozg_labels" in the order of their OZG ids."""
-    return sorted(labels.split(SEPARATOR), key=lambda label: int(label.split(" ", 1)[0])) if labels else []
+def ozg_of_row(texts: str | None) -> tuple[str, str]:
+    """(its OZG-Leistungen as "ozg_id name" in the order of their ids, its Themenfelder by name, each once), joined
+    with ", ", from ROW_OZG's text of a row."""
+    if not texts:
+        return "", ""
+    leistungen = sorted(
+        (int(ozg_id), name, themenfeld)
+        for ozg_id, name, themenfeld in (text.split(FIELD) for text in texts.split(SEPARATOR))
+    )
+    labels = ", ".join(f"{ozg_id} {name}" for ozg_id, name, _ in leistungen)
+    return labels, ", ".join(sorted({themenfeld for *_, themenfeld in leistungen}))
 
 
 def table_rows(queryset, *, scope_known: bool = False):
@@ -344,9 +363,8 @@ class MyServicesTable(tables.Table):
                 edit_url=edit.replace(PLACEHOLDER, pk),
                 confirm_url=confirm.replace(PLACEHOLDER, pk),
             )
-            row["ozg"] = ", ".join(ozg_labels(row["ozg_labels"])) or "–"
-            themenfelder = row["ozg_themenfelder"]
-            row["themenfeld"] = ", ".join(sorted(set(themenfelder.split(SEPARATOR)))) if themenfelder else "–"
+            labels, themenfelder = ozg_of_row(row["ozg"])
+            row["ozg"], row["themenfeld"] = labels or "–", themenfelder or "–"
             # Escaped here, once each (the template shows them as they are, some of them twice or three times).
             for name in ESCAPED_ROW_TEXTS:
                 if name in row:

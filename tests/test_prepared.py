@@ -14,7 +14,7 @@ from leika.prepared import PreparedQuery
 from monitoring.access import AccessScope, editable_departments, readable_departments, scope_rows
 from monitoring.filtersets import CHOICES_CATALOGUE, SCOPE_ROUNDS
 from monitoring.models import Assessment, SurveyRound
-from monitoring.tables import PAGE_ROWS, STORED_COLUMNS, chosen_columns, ozg_labels, remember_columns, table_rows
+from monitoring.tables import PAGE_ROWS, STORED_COLUMNS, chosen_columns, ozg_of_row, remember_columns, table_rows
 from monitoring.workday import BADGE_ROWS, _badge_rows
 from tests import factories
 
@@ -133,9 +133,9 @@ def test_a_pages_rows_and_their_ozg_links_are_the_orm_answers(w):
     confirmed = got[w.rows[2].pk]["confirmed_at"]
     assert isinstance(confirmed, datetime.datetime) and confirmed <= timezone.now()
     # With its OZG-Leistungen, in the order of their ids whatever order the database joined them in.
-    assert got[w.rows[2].pk]["ozg_labels"] == "10034 Wohngeld" and got[w.rows[0].pk]["ozg_labels"] is None
-    assert got[w.rows[2].pk]["ozg_themenfelder"] == "Bauen & Wohnen"
-    second = factories.ozg_leistung(999, "Zweite")
+    assert ozg_of_row(got[w.rows[2].pk]["ozg"]) == ("10034 Wohngeld", "Bauen & Wohnen")
+    assert got[w.rows[0].pk]["ozg"] is None and ozg_of_row(None) == ("", "")
+    second = factories.ozg_leistung(999, "Zweite", themenfeld="Bildung")
     second.leika_entries.add(w.entries[2])
     [row] = PAGE_ROWS(departments=departments, keys=[w.rows[2].pk])
-    assert ozg_labels(row["ozg_labels"]) == ["999 Zweite", "10034 Wohngeld"]
+    assert ozg_of_row(row["ozg"]) == ("999 Zweite, 10034 Wohngeld", "Bauen & Wohnen, Bildung")
