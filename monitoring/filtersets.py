@@ -196,22 +196,30 @@ class AssessmentFilterSet(django_filters.FilterSet):
         """{id: catalogue version} of the open rounds in scope."""
         return {pk: version for pk, _, is_closed, version, *_ in self.rounds if not is_closed}
 
+    def _narrowed_by(self, names) -> tuple[list[tuple], list[int]] | None:
+        """(rounds as in self.rounds, department ids) of the rows listed, when the filter narrows by no more than
+        `names` of round, unit and others whose rows the caller works out itself; else None."""
+        if not self.is_valid():
+            return None
+        data = self.form.cleaned_data
+        if any(data.get(name) for name in data if name not in names):
+            return None
+        chosen, department = data.get("runde"), data.get("einheit")
+        rounds = [r for r in self.rounds if (r[0] == chosen.pk if chosen else not r[2])]
+        return rounds, ([department.pk] if department else self.scope.readable_department_ids)
+
     def listed_progress(self) -> "tuple[Progress, int | None] | None":
         """(progress, count) of the rows listed from the rounds' kept figures (progress.round_figures), when the
         filter narrows by round, department and confirmation alone: the progress over the rows the filter covers
         whether confirmed or not (as views.workspace.list_progress), the count of the rows listed (None where the
         filter "geändert" narrows them further). None for any other filter: those rows are counted by the database."""
-        if not self.is_valid():
+        narrowed = self._narrowed_by(("runde", "einheit", "bestaetigt", "geaendert"))
+        if narrowed is None:
             return None
-        data = self.form.cleaned_data
-        if any(data.get(name) for name in data if name not in ("runde", "einheit", "bestaetigt", "geaendert")):
-            return None
-        chosen = data.get("runde")
-        rounds = [r for r in self.rounds if (r[0] == chosen.pk if chosen else not r[2])]
-        department = data.get("einheit")
-        departments = [department.pk] if department else self.scope.readable_department_ids
+        rounds, departments = narrowed
         figures = round_figures([(r[0], r[7], r[8]) for r in rounds])
         progress = progress_of(figures, [r[0] for r in rounds], departments)
+        data = self.form.cleaned_data
         if data.get("geaendert"):
             return progress, None
         confirmed = data.get("bestaetigt")
@@ -220,14 +228,11 @@ class AssessmentFilterSet(django_filters.FilterSet):
     def plain_scope(self) -> tuple[list[int], list[int]] | None:
         """(departments, rounds) when the rows listed are exactly those of these departments in these rounds (no
         filter, or by round and unit only), else None."""
-        if not self.is_valid():
+        narrowed = self._narrowed_by(("runde", "einheit"))
+        if narrowed is None:
             return None
-        data = self.form.cleaned_data
-        if any(data.get(name) for name in data if name not in ("runde", "einheit")):
-            return None
-        chosen, department = data.get("runde"), data.get("einheit")
-        rounds = [chosen.pk] if chosen else sorted(self.open_rounds)
-        return ([department.pk] if department else self.scope.readable_department_ids), rounds
+        rounds, departments = narrowed
+        return departments, sorted(r[0] for r in rounds)
 
     @property
     def chosen_round(self) -> SurveyRound | None:

@@ -471,11 +471,11 @@ class NarrowPagePaginator(Paginator):
                 keys = self.keys_read[1]
             else:
                 keys = self.page_keys(narrow, sliced.low_mark, sliced.high_mark)
-            ordered = self.object_list.data.data
             if callable(self.rows):
                 wide = self.rows(keys)
             else:
-                wide = (self.rows if self.rows is not None else ordered).order_by().filter(pk__in=keys)
+                wide = (self.rows if self.rows is not None else self.object_list.data.data).order_by()
+                wide = wide.filter(pk__in=keys)
             found = {row["pk"] if isinstance(row, dict) else row.pk: row for row in wide}
             page = [found[key] for key in keys if key in found]
             object_list = BoundRows(page, table=object_list.table, pinned_data=object_list.pinned_data)

@@ -185,12 +185,9 @@ def filter_chips(filterset, query: QueryDict) -> list[FilterChip]:
 
 def list_progress(filterset, query: QueryDict, paginator=None) -> Progress:
     """Confirmed of the rows the list's filter covers, whether confirmed or not: what is left to do there (the
-    filters "bestätigt" and "geändert" narrow what is shown, not what is to be done). From the rounds' kept figures
-    where the filter allows (filterset.listed_progress), from the page's query where it counted the rows listed
+    filters "bestätigt" and "geändert" narrow what is shown, not what is to be done). For a filter the rounds' kept
+    figures cannot answer (filterset.listed_progress): from the page's query where it counted the rows listed
     (NarrowPagePaginator.confirmed_read) and they are those rows, else one query."""
-    listed = filterset.listed_progress()
-    if listed is not None:
-        return listed[0]
     wider = query.copy()
     for name in ("bestaetigt", "geaendert"):
         wider.pop(name, None)
